@@ -1,0 +1,46 @@
+# labgrade: two commands matter.
+#   make demo   install into .venv, grade the bundled sample submissions, write the HTML reports
+#   make test   install into .venv and run the test suite (fast + integration; not slow/gpu/bench)
+# Everything installs into a local virtual environment; nothing touches the system Python.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# TensorFlow is the default Keras backend: the CPU build unless an NVIDIA GPU is present.
+TF_PKG ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo "tensorflow[and-cuda]" || echo tensorflow-cpu)
+STAMP  := $(VENV)/.installed
+# Real data (read-only) for offline runs, when this checkout sits next to it.
+DATA_ROOT ?= $(wildcard ../shared/data)
+PYTEST_MARKS ?= not slow and not gpu and not bench
+
+.PHONY: help venv demo test test-all bench lint clean
+
+help:
+	@echo "make demo   - install, grade the bundled sample submissions, write HTML reports"
+	@echo "make test   - install, run the tests ($(PYTEST_MARKS))"
+	@echo "make bench  - install, run the benchmarks (pytest-benchmark JSON under .benchmarks/)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]" "$(TF_PKG)" jax
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/labgrade demo $(if $(DATA_ROOT),--data-root $(DATA_ROOT),)
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest -m "$(PYTEST_MARKS)" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing on purpose"; exit 1; fi; exit $$rc
+
+test-all: $(STAMP)
+	@$(BIN)/python -m pytest -m "not gpu and not bench" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/bench -m bench --benchmark-only --benchmark-autosave $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks build *.egg-info

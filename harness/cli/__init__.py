@@ -1,0 +1,37 @@
+"""The ``labgrade`` command line: a thin layer over `harness.api`."""
+
+from __future__ import annotations
+
+import click
+
+from harness import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="labgrade")
+def main():
+    """labgrade: run, grade and benchmark Keras transfer-learning lab submissions.
+
+    \b
+    Typical use:
+      labgrade run alice.ipynb --lab cats-dogs          execute and summarise one submission
+      labgrade data status --data-root DIR               what data is present offline
+    Every command takes --help.
+    """
+
+
+def _register() -> None:
+    from harness.cli.data import data
+    from harness.cli.run import run_command
+
+    main.add_command(run_command)
+    main.add_command(data)
+    try:
+        from harness.cli.reference import reference
+    except ImportError:  # reference commands land with the reference implementations
+        reference = None
+    if reference is not None:
+        main.add_command(reference)
+
+
+_register()

@@ -1,0 +1,49 @@
+"""Shared click options whose defaults are read from the API functions, so they cannot drift."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import click
+
+
+def default(func, name: str):
+    """The default value of keyword `name` of `func`."""
+    return inspect.signature(func).parameters[name].default
+
+
+def parse_weights(values: tuple[str, ...]) -> dict[str, Path] | None:
+    """``--weights resnet50=PATH`` (repeatable) -> {"resnet50": Path}."""
+    out: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not path:
+            raise click.BadParameter(f"expected NAME=PATH (e.g. resnet50=weights.h5), received {value!r}",
+                                     param_hint="--weights")
+        if not Path(path).is_file():
+            raise click.BadParameter(f"weights file {path!r} does not exist", param_hint="--weights")
+        out[name.strip().lower()] = Path(path)
+    return out or None
+
+
+def lab_option(**kwargs):
+    """``--lab LAB`` with the registry's ids as choices."""
+    from harness.labs import LABS
+
+    return click.option("--lab", "lab", required=True, type=click.Choice(list(LABS)),
+                        help="Lab id the submission is graded against.", **kwargs)
+
+
+data_root_option = click.option(
+    "--data-root", type=click.Path(file_okay=False, path_type=Path), envvar="LABGRADE_DATA",
+    help="Offline data root laid out like shared/data (keras-home/, dogs-vs-cats/train.zip, sample-images/). "
+         "Default: $LABGRADE_DATA, else Keras' cache and downloads.")
+quick_option = click.option("--quick", is_flag=True, help="Provision the lab's small quick-mode data (for CI and "
+                                                           "fast feedback); quick-mode bands apply.")
+sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "bwrap", "none"]), default="auto",
+                              show_default=True,
+                              help="bwrap: namespaces + read-only root (fails if unavailable); none: rlimits only.")
+weights_option = click.option("--weights", multiple=True, metavar="NAME=PATH",
+                              help="Use this weights file where code asks for weights='imagenet' "
+                                   "(e.g. resnet50=resnet50.weights.h5). Repeatable.")

@@ -1,0 +1,170 @@
+"""Plain-language diagnosis of Keras 2 APIs that Keras 3 removed or silently changed.
+
+The lecture's code is Keras 2 era. When a cell dies on one of these APIs (or, worse,
+runs but does something else), the feedback names the API and its Keras 3
+replacement. Error rules match the error text of the failing cell (and its source);
+silent rules match the training trace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harness.models import Cell, Diagnosis, TraceEvent
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One removed/changed API.
+
+    Attributes:
+        api: the old API as students write it.
+        error: regex matched against "ename: evalue" and the traceback of a failing cell.
+        source: optional regex the cell's source must also match.
+        message: what happened and why.
+        replacement: the Keras 3 way.
+    """
+
+    api: str
+    error: str
+    message: str
+    replacement: str
+    source: str | None = None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        api="lr=",
+        error=r"Argument\(s\) not recognized: \{'lr'",
+        message="Keras 3 optimizers no longer accept the Keras 2 alias `lr=`; the optimizer could not be created.",
+        replacement="keras.optimizers.SGD(learning_rate=0.001)",
+    ),
+    Rule(
+        api="optimizer.lr",
+        error=r"has no attribute 'lr'",
+        message="The optimizer attribute `lr` was renamed in Keras 3.",
+        replacement="model.optimizer.learning_rate  (read it, or assign a new value to it)",
+    ),
+    Rule(
+        api="fit_generator",
+        error=r"has no attribute '(fit|predict|evaluate)_generator'",
+        message="`fit_generator`, `predict_generator` and `evaluate_generator` were removed in Keras 3.",
+        replacement="model.fit(train_generator, validation_data=val_generator, epochs=...)  (fit, predict "
+                    "and evaluate accept generators and datasets directly)",
+    ),
+    Rule(
+        api="ImageDataGenerator",
+        error=r"ImageDataGenerator",
+        message="`ImageDataGenerator` (keras.preprocessing.image) does not exist in Keras 3.",
+        replacement="keras.utils.image_dataset_from_directory('data/train', image_size=(224, 224), "
+                    "batch_size=64) for loading, and augmentation layers in the model: "
+                    "keras.layers.RandomRotation(20/360), RandomTranslation(0.2, 0.2), RandomZoom(0.2)",
+    ),
+    Rule(
+        api="from tf.keras ...",
+        error=r"No module named 'tf'",
+        message="`tf` is only a name bound by `import tensorflow as tf`; it cannot be imported from.",
+        replacement="import keras  (or: from tensorflow import keras)",
+    ),
+    Rule(
+        api="tf.train.Adam",
+        error=r"module 'tensorflow\S*\.train' has no attribute '(\w+)'",
+        message="TensorFlow 1 optimizers (`tf.train.AdamOptimizer`, `tf.train.Adam`...) do not exist in "
+                "TensorFlow 2 / Keras 3.",
+        replacement="keras.optimizers.Adam(learning_rate=0.001)",
+    ),
+    Rule(
+        api="predict_classes",
+        error=r"has no attribute 'predict_classes'",
+        message="`predict_classes` was removed (Keras 2.6).",
+        replacement="np.argmax(model.predict(x), axis=-1)  (or (model.predict(x) > 0.5) for a sigmoid output)",
+    ),
+    Rule(
+        api="keras.utils.np_utils",
+        error=r"np_utils",
+        message="`keras.utils.np_utils` is gone in Keras 3.",
+        replacement="keras.utils.to_categorical(y, num_classes)",
+    ),
+    Rule(
+        api="layers.experimental.preprocessing",
+        error=r"experimental",
+        source=r"experimental\.preprocessing",
+        message="Preprocessing layers left `keras.layers.experimental.preprocessing` in Keras 3.",
+        replacement="keras.layers.Rescaling, keras.layers.RandomFlip, ... (directly under keras.layers)",
+    ),
+    Rule(
+        api="history.history['acc']",
+        error=r"KeyError: '(val_)?acc'",
+        message="Keras names the metric `accuracy` (and `val_accuracy`), not `acc`.",
+        replacement="history.history['accuracy'], history.history['val_accuracy']",
+    ),
+    Rule(
+        api="save_format=",
+        error=r"save_format",
+        message="Keras 3 chooses the format from the file name; `save_format=` is not accepted.",
+        replacement="model.save('model.keras')",
+    ),
+    Rule(
+        api="tf.Session / tf.placeholder",
+        error=r"has no attribute '(Session|placeholder|get_default_graph|ConfigProto)'",
+        message="TensorFlow 1 graph/session APIs are gone in TensorFlow 2.",
+        replacement="plain eager Keras code: model.fit / model.predict",
+    ),
+    Rule(
+        api="keras.wrappers.scikit_learn",
+        error=r"wrappers",
+        source=r"wrappers",
+        message="`keras.wrappers.scikit_learn` was removed in Keras 3.",
+        replacement="the scikeras package (KerasClassifier), or a plain loop over hyper-parameters",
+    ),
+)
+
+_DECAY = Rule(
+    api="decay=",
+    error="",
+    message="Keras 3 accepts `decay=` on optimizers but IGNORES it (a warning only): this run trained at a "
+            "constant learning rate, not with the power/time-based decay the code asks for.",
+    replacement="keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay("
+                "initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-4)) (power scheduling with c=1), or "
+                "a keras.callbacks.LearningRateScheduler",
+)
+
+
+def diagnose(cells: list[Cell], trace: list[TraceEvent]) -> list[Diagnosis]:
+    """Finds Keras 2 APIs in failing cells and silent changes in the trace.
+
+    Args:
+        cells: executed cells (errors carry ename/evalue/traceback).
+        trace: compile/fit calls.
+
+    Returns:
+        At most one diagnosis per (API, cell).
+    """
+    found: list[Diagnosis] = []
+    seen: set[tuple[str, int]] = set()
+    for cell in cells:
+        if cell.error is None:
+            continue
+        text = f"{cell.error.ename}: {cell.error.evalue}\n{cell.error.traceback}"
+        for rule in RULES:
+            if not re.search(rule.error, text):
+                continue
+            if rule.source and not re.search(rule.source, cell.source + text):
+                continue
+            key = (rule.api, cell.index)
+            if key not in seen:
+                seen.add(key)
+                found.append(Diagnosis(api=rule.api, message=rule.message, replacement=rule.replacement,
+                                       cell_index=cell.index, severity="error"))
+    for ev in trace:
+        if ev.optimizer_config.get("ignored_decay") is not None:
+            key = (_DECAY.api, ev.cell_index)
+            if key not in seen:
+                seen.add(key)
+                found.append(Diagnosis(
+                    api=_DECAY.api,
+                    message=f"{_DECAY.message} (decay={ev.optimizer_config['ignored_decay']:g} on "
+                            f"{ev.optimizer or 'the optimizer'} of model {ev.model_name!r})",
+                    replacement=_DECAY.replacement, cell_index=ev.cell_index, severity="silent"))
+    return found

@@ -1,0 +1,195 @@
+"""Runs INSIDE the submission's kernel after its last cell: exports the contract names.
+
+Never imported by the grader. The grader sends this source followed by
+``_labgrade_export(SPEC, OUTDIR, namespace)``, where OUTDIR is a folder whose name
+was drawn at export time (files the submission planted earlier are never read).
+Models are saved as ``.keras`` files that the grader loads with ``safe_mode=True``
+and evaluates itself; histories are written as JSON; callables are called on inputs
+the grader supplies now. The trace and warnings recorded by the prologue go into
+the manifest too.
+"""
+
+
+def _labgrade_export(spec, outdir, ns):
+    import contextlib
+    import io
+    import json
+    import os
+    import sys
+    import time
+    import traceback
+
+    state = sys.modules.get("_labgrade_state")
+    cap = int(spec.get("max_output_bytes", 1 << 16))
+    manifest = {"exports": {}, "errors": []}
+
+    def jsonable(value, depth=0):
+        if depth > 6:
+            return repr(value)[:200]
+        if isinstance(value, (bool, int, str)) or value is None:
+            return value
+        if isinstance(value, float):
+            return value if value == value and value not in (float("inf"), float("-inf")) else None
+        if isinstance(value, dict):
+            return {str(k): jsonable(v, depth + 1) for k, v in list(value.items())[:1000]}
+        if isinstance(value, (list, tuple)):
+            return [jsonable(v, depth + 1) for v in list(value)[:10000]]
+        if hasattr(value, "tolist"):
+            return jsonable(value.tolist(), depth + 1)
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")[:1000]
+        return repr(value)[:200]
+
+    def history_dict(value):
+        data = getattr(value, "history", value)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a History or a dict of lists, found {type(value).__name__}")
+        out = {}
+        for key, series in data.items():
+            if hasattr(series, "tolist"):
+                series = series.tolist()
+            if not isinstance(series, (list, tuple)):
+                raise TypeError(f"history[{key!r}] is {type(series).__name__}, expected a list of numbers")
+            out[str(key)] = [jsonable(float(v)) if v is not None else None for v in series]
+        return out
+
+    def layer_summary(layer, depth=0):
+        rec = {"name": layer.name, "class": type(layer).__name__, "trainable": bool(layer.trainable)}
+        for attr in ("units", "rate", "filters"):
+            if hasattr(layer, attr):
+                rec[attr] = jsonable(getattr(layer, attr))
+        act = getattr(layer, "activation", None)
+        if act is not None:
+            rec["activation"] = getattr(act, "__name__", str(act))
+        try:
+            rec["params"] = int(sum(int(_size(w)) for w in layer.weights))
+            rec["trainable_params"] = int(sum(int(_size(w)) for w in layer.trainable_weights))
+        except Exception:
+            pass
+        sub = getattr(layer, "layers", None)
+        if sub and depth < 1:
+            rec["layers"] = len(sub)
+            rec["frozen_sublayers"] = sum(1 for l in sub if l.weights and not l.trainable)
+        return rec
+
+    def _size(w):
+        n = 1
+        for d in w.shape:
+            n *= int(d)
+        return n
+
+    def model_summary(model):
+        summary = {"model_id": f"model-{id(model)}", "name": model.name, "class": type(model).__name__}
+        try:
+            summary["input_shape"] = jsonable(getattr(model, "input_shape", None))
+            summary["output_shape"] = jsonable(getattr(model, "output_shape", None))
+        except Exception:
+            pass
+        summary["layers"] = [layer_summary(l) for l in getattr(model, "layers", [])][:500]
+        try:
+            summary["trainable_params"] = int(sum(_size(w) for w in model.trainable_weights))
+            summary["non_trainable_params"] = int(sum(_size(w) for w in model.non_trainable_weights))
+        except Exception:
+            pass
+        return summary
+
+    def call(fn, item):
+        buf = io.StringIO()
+        rec = {"input": item["label"]}
+        t0 = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(buf):
+                result = fn(item["path"])
+            rec["returned"] = jsonable(result)
+        except BaseException as exc:  # SystemExit from student code must not end the export
+            rec["error"] = {"ename": type(exc).__name__, "evalue": str(exc)[:2000],
+                            "traceback": "".join(traceback.format_exception(exc))[-4000:]}
+        rec["seconds"] = time.perf_counter() - t0
+        rec["printed"] = buf.getvalue()[:cap]
+        return rec
+
+    def find(item):
+        for name in [item["name"], *item.get("aliases", [])]:
+            if name in ns:
+                return name, ns[name]
+        if item["kind"] == "class_order":
+            # Forgiving: a generator's .class_indices or a dataset's .class_names.
+            for name, value in list(ns.items()):
+                if name.startswith("_"):
+                    continue
+                for attr in ("class_indices", "class_names"):
+                    try:
+                        found = getattr(value, attr, None)
+                    except Exception:
+                        found = None
+                    if isinstance(found, (dict, list, tuple)) and found:
+                        return f"{name}.{attr}", found
+        return None, None
+
+    import keras
+
+    for item in spec["contract"]:
+        name = item["name"]
+        rec = {"name": name, "kind": item["kind"], "found": False}
+        manifest["exports"][name] = rec
+        try:
+            source, value = find(item)
+            if source is None:
+                rec["error"] = f"{name!r} is not defined at the end of the run"
+                continue
+            rec["found"] = True
+            rec["source"] = source
+            rec["type_name"] = f"{type(value).__module__}.{type(value).__qualname__}"
+            kind = item["kind"]
+            if kind == "model":
+                if not isinstance(value, keras.Model):
+                    rec["error"] = f"{source!r} is a {type(value).__name__}, not a Keras model"
+                    continue
+                rec["data"] = model_summary(value)
+                path = os.path.join(outdir, f"{name}.keras")
+                value.save(path)
+                rec["path"] = os.path.basename(path)
+            elif kind == "history":
+                rec["data"] = history_dict(value)
+            elif kind == "histories":
+                if not isinstance(value, dict):
+                    rec["error"] = f"{source!r} is a {type(value).__name__}, expected a dict name -> History"
+                    continue
+                rec["data"] = {}
+                problems = {}
+                for key, hist in value.items():
+                    try:
+                        rec["data"][str(key)] = history_dict(hist)
+                    except Exception as exc:
+                        problems[str(key)] = str(exc)
+                if problems:
+                    rec["error"] = "; ".join(f"{k}: {v}" for k, v in problems.items())
+            elif kind == "class_order":
+                rec["data"] = jsonable(value)
+            elif kind == "callable":
+                if not callable(value):
+                    rec["error"] = f"{source!r} is a {type(value).__name__}, not a function"
+                    continue
+                rec["calls"] = [call(value, inp) for inp in spec.get("inputs", {}).get(name, [])]
+            else:
+                rec["data"] = jsonable(value)
+        except BaseException as exc:
+            rec["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+
+    if state is not None:
+        manifest["trace"] = jsonable(state.events)
+        manifest["warnings"] = jsonable(state.warnings)
+        manifest["errors"] += list(state.errors)
+        manifest["output_dropped"] = state.output_budget.get("dropped", 0)
+    manifest["environment"] = {
+        "python": sys.version.split()[0],
+        "keras": getattr(keras, "__version__", "?"),
+        "backend": keras.backend.backend(),
+        "uid": os.getuid(),
+    }
+    for mod in ("tensorflow", "jax", "torch", "numpy"):
+        if mod in sys.modules:
+            manifest["environment"][mod] = getattr(sys.modules[mod], "__version__", "?")
+    with open(os.path.join(outdir, "manifest.json"), "w") as fh:
+        json.dump(manifest, fh)
+    return "exported"

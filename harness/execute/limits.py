@@ -1,0 +1,80 @@
+"""Resource limits for one submission run, with per-lab defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from harness.labs import LabSpec
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a submission may use. Every field can be overridden per lab and per call.
+
+    Attributes:
+        cell_timeout_s: wall-clock limit of one cell (one ``# %%`` section of a module).
+        total_timeout_s: wall-clock limit of the whole run, kernel start-up included.
+        memory_mb: resident memory of the submission's whole process tree; beyond it
+            the run is killed with status ``memory``. The address space is capped
+            higher (see `address_space_mb`) so that one huge allocation fails at once.
+        max_processes: processes and threads of the sandbox user (RLIMIT_NPROC), and
+            processes in the submission's tree (watchdog).
+        max_file_mb: largest file the submission may write (RLIMIT_FSIZE).
+        max_output_kb: captured text output per run (stdout, stderr, results); the
+            rest is dropped and the truncation recorded.
+        max_figures: images kept; more are counted but not stored.
+        tmp_mb: size of the sandbox's private ``/tmp`` (bwrap only).
+        startup_timeout_s: time allowed for the kernel to start.
+        export_timeout_s: time allowed for exporting the contract names after the last
+            cell (saving models, calling ``classify`` on the grader's images).
+    """
+
+    cell_timeout_s: float = 1800.0
+    total_timeout_s: float = 3600.0
+    memory_mb: int = 6144
+    max_processes: int = 512
+    max_file_mb: int = 2048
+    max_output_kb: int = 1024
+    max_figures: int = 100
+    tmp_mb: int = 1024
+    startup_timeout_s: float = 120.0
+    export_timeout_s: float = 300.0
+
+    @property
+    def address_space_mb(self) -> int:
+        """RLIMIT_AS: generous (TensorFlow maps far more than it touches), yet finite."""
+        return max(2 * self.memory_mb, self.memory_mb + 8192)
+
+    @classmethod
+    def for_lab(cls, lab: LabSpec, *, quick: bool = False, **overrides) -> "Limits":
+        """Defaults for `lab` (its own timeouts), then `overrides` (None values ignored).
+
+        Raises:
+            TypeError: naming an unknown field.
+            ValueError: for a non-positive limit.
+        """
+        base = cls(
+            cell_timeout_s=lab.quick_cell_timeout_s if quick else lab.cell_timeout_s,
+            total_timeout_s=lab.quick_total_timeout_s if quick else lab.total_timeout_s,
+        )
+        return base.replace(**overrides)
+
+    def replace(self, **overrides) -> "Limits":
+        """A copy with `overrides` applied (None values ignored), validated."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(f"Unknown limit(s) {sorted(unknown)}; known: {sorted(names)}.")
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        for k, v in clean.items():
+            if not isinstance(v, (int, float)) or v <= 0:
+                raise ValueError(f"Limit {k} must be a positive number; received {v!r}.")
+        out = dataclasses.replace(self, **clean)
+        if out.cell_timeout_s > out.total_timeout_s:
+            out = dataclasses.replace(out, cell_timeout_s=out.total_timeout_s)
+        return out
+
+    def to_dict(self) -> dict:
+        """Plain dict for the Execution record."""
+        return dataclasses.asdict(self)
