@@ -9,36 +9,12 @@ tests, on the same executions.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from harness.execute.sandbox import bwrap_path
-from tests.integration.samples_fixture import SampleRun, load_cases, sample_runs  # noqa: F401 - fixture
+from tests.integration.samples_fixture import load_cases, sample_runs  # noqa: F401 - fixture
 
 CASES = load_cases()
-
-# Known harness bug: under bubblewrap the sandbox's /dev/shm belongs to root (mode 0755), so the
-# sandbox user cannot create a POSIX semaphore; multiprocessing.ThreadPool, which Keras uses to list
-# image folders (image_dataset_from_directory, ImageDataGenerator.flow_from_directory), raises
-# PermissionError. Cases that load folders this way cannot pass until the sandbox mounts a writable
-# /dev/shm (e.g. `--perms 1777 --tmpfs /dev/shm`).
-_SHM_BUG = re.compile(r"SemLock|multiprocessing[/\\]synchronize", re.S)
-
-
-def _known_harness_bug(run: SampleRun) -> str | None:
-    exe = run.execution
-    if run.guard_fired:
-        return ("the run hung past the sample guard: a known intermittent harness bug (blocking kernel client "
-                "under nbclient's event loop after a kernel death or a long cell)")
-    if exe is None:
-        return None
-    for cell in exe.cells:
-        if cell.error and cell.error.ename == "PermissionError" and _SHM_BUG.search(cell.error.traceback or ""):
-            return (f"cell {cell.index} hit the known sandbox bug: /dev/shm is not writable by the sandbox user "
-                    "under bubblewrap, so multiprocessing's semaphores (used by Keras to list image folders) "
-                    "raise PermissionError")
-    return None
 
 
 @pytest.mark.timeout(3600)
@@ -47,9 +23,7 @@ def test_sample_execution_matches_expected(case, sample_runs):  # noqa: F811 - f
     if case.requires_bwrap and bwrap_path() is None:
         pytest.skip(f"{case.key}: its expected outcome holds only with bubblewrap isolation, not usable here")
     run = sample_runs[case.key]
-    bug = _known_harness_bug(run)
-    if bug:
-        pytest.xfail(bug)
+    assert not run.guard_fired, f"{case.key}: the run hung past the sample guard"
     exe = run.execution
     assert exe is not None, f"{case.key}: the worker failed outside the harness:\n{run.worker_error}"
     exp = case.expected
@@ -100,9 +74,6 @@ def test_correct_sample_full_size(case, tmp_path):
     if case.lab == "resnet50-top3":
         weights = {"resnet50": random_resnet50_weights(tmp_path / "resnet50-random-seed-0.weights.h5")}
     exe = run(case.path, lab=case.lab, out=tmp_path / "out", quick=False, data_root=data, weights=weights)
-    bug = _known_harness_bug(SampleRun(case=case, execution=exe, artifacts=tmp_path, wall_s=exe.wall_time_s))
-    if bug:
-        pytest.xfail(bug)
     assert exe.status == case.expected["status"], exe.status_detail
     for name in case.expected.get("exports", []):
         assert exe.exports[name].found and not exe.exports[name].error, (name, exe.exports[name].error)
