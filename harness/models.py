@@ -162,10 +162,10 @@ class EpochLog:
 
 @dataclass
 class TraceEvent:
-    """One ``compile`` or ``fit`` call recorded by the prologue.
+    """One ``compile``, ``fit`` or ``predict`` call recorded by the prologue.
 
     Attributes:
-        kind: ``"compile"`` or ``"fit"``.
+        kind: ``"compile"``, ``"fit"`` or ``"predict"``.
         seq: order of the call across the whole run.
         cell_index: the cell that made the call (-1 when unknown).
         model_name: ``model.name``.
@@ -187,9 +187,12 @@ class TraceEvent:
         error: exception raised by the call, if any.
         warnings: warnings emitted during the call (e.g. ignored ``decay=``).
         stale_trainable: True when layers' ``trainable`` flags changed since the last compile.
+        input_stats: for array inputs, their shape and value range (``min``, ``max``,
+            ``mean``): shows the preprocessing actually applied (e.g. /255 vs [-1, 1]).
+        callbacks: class names of the callbacks passed to ``fit``.
     """
 
-    kind: Literal["compile", "fit"]
+    kind: Literal["compile", "fit", "predict"]
     seq: int
     cell_index: int = -1
     model_name: str = ""
@@ -211,6 +214,8 @@ class TraceEvent:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     stale_trainable: bool = False
+    input_stats: dict[str, Any] = field(default_factory=dict)
+    callbacks: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+import inspect
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -18,16 +22,44 @@ from harness.execute.watchdog import Watchdog
 from harness.models import Cell
 
 KERNEL_PROBE_S = 15.0
+# nbclient logs timeouts and interrupts as errors; they are expected here and recorded
+# in the Execution, so keep them off the grader's terminal.
+_LOG = logging.getLogger("labgrade.nbclient")
+_LOG.setLevel(logging.CRITICAL)
 
 
-class SandboxKernelManager(KernelManager):
-    """A KernelManager whose kernel command runs inside the sandbox plan."""
+def _wait(value):
+    """Runs an awaitable to completion from synchronous code (jupyter's own loop helper)."""
+    if not inspect.isawaitable(value):
+        return value
+
+    async def inner():
+        return await value
+
+    return run_sync(inner)()
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An async KernelManager whose kernel command runs inside the sandbox plan.
+
+    Async, because nbclient's polling assumes an async client: with a blocking client
+    its output poll blocks the event loop and cell timeouts never fire.
+    """
 
     sandbox: SandboxPlan | None = None
 
     def format_kernel_cmd(self, extra_arguments=None):
         assert self.sandbox is not None
         return self.sandbox.command(["-m", "ipykernel_launcher", "-f", self.connection_file])
+
+    @property
+    def kernel_spec(self):
+        # Interrupt through the control channel: a SIGINT to the launched process would
+        # hit bwrap (another session and PID namespace), not the kernel inside.
+        spec = super().kernel_spec
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec
 
 
 class CappedClient(NotebookClient):
@@ -92,7 +124,7 @@ def run(req: RunRequest) -> EngineResult:
     try:
         try:
             log = open(req.ws.ctl / "kernel.log", "wb")
-            km.start_kernel(cwd=str(req.ws.work), env=req.plan.env, stdout=log, stderr=subprocess.STDOUT)
+            _wait(km.start_kernel(cwd=str(req.ws.work), env=req.plan.env, stdout=log, stderr=subprocess.STDOUT))
             log.close()
             watchdog = Watchdog(km.provisioner.process.pid, memory_mb=limits.memory_mb,
                                 max_processes=limits.max_processes,
@@ -100,7 +132,7 @@ def run(req: RunRequest) -> EngineResult:
             watchdog.start()
             kc = km.client()
             kc.start_channels()
-            kc.wait_for_ready(timeout=limits.startup_timeout_s)
+            _wait(kc.wait_for_ready(timeout=limits.startup_timeout_s))
         except Exception as exc:
             result.status = "killed"
             result.detail = f"the kernel did not start: {type(exc).__name__}: {exc}"
@@ -109,11 +141,15 @@ def run(req: RunRequest) -> EngineResult:
                               error_on_timeout={"ename": "CellTimeoutError",
                                                 "evalue": "cell exceeded its time limit", "traceback": []},
                               max_output_bytes=limits.max_output_kb * 1024, max_figures=limits.max_figures,
-                              shutdown_kernel="immediate", iopub_timeout=10)
+                              shutdown_kernel="immediate", iopub_timeout=10, log=_LOG)
         client.kc = kc
         client.reset_execution_trackers()
         # Hidden prologue (not a student cell; its time counts as start-up).
-        hidden, _ = _run_hidden(km, kc, prologue_code(req.prologue_cfg), limits.startup_timeout_s)
+        try:
+            hidden, _ = _run_hidden(km, kc, prologue_code(req.prologue_cfg), limits.startup_timeout_s)
+        except DeadKernelError:
+            result.status, result.detail = "killed", "the kernel died during start-up (before the first cell)"
+            return result
         result.startup_s = time.monotonic() - t_start
         _report_hidden_errors(hidden, result, "prologue")
 
@@ -171,7 +207,7 @@ def run(req: RunRequest) -> EngineResult:
                                 if c.cell_type == "code" and c.get("execution_count")}
         result.output_truncated = bool(client.truncated_cells)
         # Export (only if the kernel is alive and responsive).
-        if stop not in ("killed", "unresponsive") and km.is_alive():
+        if stop not in ("killed", "unresponsive") and _wait(km.is_alive()):
             outdir = req.ws.new_export_dir()
             req.ws.hand_over(req.plan.uid)
             spec = stage_inputs(req, outdir)
@@ -207,13 +243,13 @@ def run(req: RunRequest) -> EngineResult:
             except Exception:
                 pass
         try:
-            km.shutdown_kernel(now=True)
+            _wait(km.shutdown_kernel(now=True))
         except Exception:
             pass
         if watchdog is not None:
             watchdog.kill_tree()
         try:
-            km.cleanup_resources()
+            _wait(km.cleanup_resources())
         except Exception:
             pass
 
@@ -239,7 +275,7 @@ def _run_hidden(km, kc, source: str, timeout: float):
     client = CappedClient(nbformat.v4.new_notebook(cells=[cell]), km=km, allow_errors=True,
                           interrupt_on_timeout=True, max_output_bytes=1 << 20, max_figures=0,
                           error_on_timeout={"ename": "CellTimeoutError", "evalue": "timeout", "traceback": []},
-                          timeout=max(1, int(timeout)))
+                          timeout=max(1, int(timeout)), log=_LOG)
     client.kc = kc
     client.reset_execution_trackers()
     client.execute_cell(cell, 0, store_history=False)

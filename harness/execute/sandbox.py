@@ -184,8 +184,10 @@ def _bwrap_args(bwrap: str, ws: Workspace, limits: Limits, *, as_root: bool) -> 
         parents(root)
         args += ["--ro-bind", str(root), str(root)]
         made.add(str(root))
+    # /dev/shm writable by the sandbox user: multiprocessing's semaphores live there, and Keras
+    # uses a ThreadPool (which needs one) to list image folders.
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb << 20),
-             "--tmpfs", "/tmp"]
+             "--tmpfs", "/tmp", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/dev/shm"]
     parents(ws.root)
     args += ["--bind", str(ws.root), str(ws.root), "--chdir", str(ws.work)]
     if as_root:

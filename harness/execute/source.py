@@ -96,7 +96,7 @@ def read_module(path: Path) -> list[SourceCell]:
         first_line = text.count("\n", 0, start) + 1
         if "[markdown]" in m.group(1) or "[md]" in m.group(1):
             lines = [re.sub(r"^# ?", "", line) for line in body.splitlines()]
-            cells.append(SourceCell("markdown", "\n".join(lines).strip("\n")))
+            cells.append(SourceCell("markdown", "\n".join(lines).strip("\n"), first_line))
         else:
             cells.append(SourceCell("code", body, first_line))
     if len(cells) > MAX_CELLS:

@@ -13,6 +13,27 @@ import time
 import psutil
 
 
+def _proportional_rss(proc: psutil.Process) -> int:
+    """Resident memory, counting pages shared between processes once (PSS).
+
+    Forked children share their parent's pages copy-on-write; summing plain RSS over
+    a fork bomb of a 700 MB kernel would report gigabytes that do not exist. PSS from
+    ``/proc/<pid>/smaps_rollup`` splits shared pages between their users; RSS is the
+    fallback where the kernel does not provide it.
+    """
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return proc.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
 class Watchdog(threading.Thread):
     """Polls a process tree; kills it when it breaks a limit.
 
@@ -57,12 +78,7 @@ class Watchdog(threading.Thread):
             procs = self.tree()
             if not procs:
                 return
-            rss = 0
-            for p in procs:
-                try:
-                    rss += p.memory_info().rss
-                except psutil.Error:
-                    pass
+            rss = sum(_proportional_rss(p) for p in procs)
             rss_mb = rss / 2**20
             self.peak_rss_mb = max(self.peak_rss_mb, rss_mb)
             if rss_mb > self.memory_mb:

@@ -54,7 +54,9 @@ def _labgrade_export(spec, outdir, ns):
         return out
 
     def layer_summary(layer, depth=0):
-        rec = {"name": layer.name, "class": type(layer).__name__, "trainable": bool(layer.trainable)}
+        # The object id tells a shared layer (B-on-A built on model A's layers) from a clone.
+        rec = {"name": layer.name, "class": type(layer).__name__, "trainable": bool(layer.trainable),
+               "id": f"layer-{id(layer)}"}
         for attr in ("units", "rate", "filters"):
             if hasattr(layer, attr):
                 rec[attr] = jsonable(getattr(layer, attr))

@@ -64,20 +64,28 @@ def _labgrade_install(cfg):
 
         return write
 
-    for name in ("stdout", "stderr"):
-        stream = getattr(sys, name)
-        try:
-            stream.write = capped(stream)
-        except Exception:  # a stream type that refuses instance attributes
-            class Proxy:
-                def __init__(self, inner):
-                    self._inner = inner
-                    self.write = capped(inner)
+    def install_caps():
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if getattr(getattr(stream, "write", None), "_labgrade_cap", False):
+                continue
+            write = capped(stream)
+            write._labgrade_cap = True
+            try:
+                stream.write = write
+            except Exception:  # a stream type that refuses instance attributes
+                class Proxy:
+                    def __init__(self, inner):
+                        self._inner = inner
+                        self.write = write
 
-                def __getattr__(self, attr):
-                    return getattr(self._inner, attr)
+                    def __getattr__(self, attr):
+                        return getattr(self._inner, attr)
 
-            setattr(sys, name, Proxy(stream))
+                setattr(sys, name, Proxy(stream))
+
+    install_caps()
+    state.install_caps = install_caps
     state.output_budget = budget
 
     # --- warnings ---------------------------------------------------------------
@@ -99,8 +107,18 @@ def _labgrade_install(cfg):
             # IPython increments execution_count before running the cell: the cell
             # itself is numbered one less (the "In [n]" the notebook shows).
             state.cell = ip.execution_count - 1
+            # The prologue's own cell ends by restoring sys.stdout.write (IPython's
+            # per-cell tee): put the cap back before every cell.
+            install_caps()
 
         ip.events.register("pre_run_cell", pre_run_cell)
+        if hasattr(ip, "_tee"):
+            # IPython 9 keeps every printed string in its output history (and wraps
+            # sys.stdout.write per cell to do so): printing a gigabyte would keep a
+            # gigabyte in the kernel. Grading needs no %history -o.
+            import contextlib
+
+            ip._tee = lambda channel: contextlib.nullcontext()
     except NameError:
         pass
 
@@ -280,6 +298,16 @@ def _labgrade_install(cfg):
             self.steps += 1
 
         def on_epoch_end(self, epoch, logs=None):
+            if not self.ev["epoch_logs"]:
+                # Layers created but not built before fit (a new output Dense) have no
+                # weights until the first batch: count trainable/frozen again now.
+                try:
+                    fresh = base_event("fit", self.model)
+                    for key in ("trainable_params", "non_trainable_params", "trainable_layers", "frozen_layers"):
+                        if key in fresh:
+                            self.ev[key] = fresh[key]
+                except Exception as exc:
+                    note_error("fit trace refresh", exc)
             rec = self.current or {"epoch": int(epoch)}
             rec["lr_end"] = self.lr()
             rec["seconds"] = time.perf_counter() - self.t_epoch
@@ -312,11 +340,14 @@ def _labgrade_install(cfg):
             if hasattr(x, "shape") and getattr(x, "shape", None):
                 split = arguments.get("validation_split") or 0.0
                 ev["samples"] = int(int(x.shape[0]) * (1 - float(split)))
+                ev["input_stats"] = input_stats(x)
             key = ev["model_id"]
             ev["compile_count"] = state.compile_counts.get(key, 0)
             ev["stale_trainable"] = key in state.compiled_flags and state.compiled_flags[key] != flags(self)
             ev["optimizer"], ev["optimizer_id"], ev["optimizer_config"] = optimizer_info(self)
-            arguments["callbacks"] = [*(arguments.get("callbacks") or []), TraceCallback(ev)]
+            given = list(arguments.get("callbacks") or [])
+            ev["callbacks"] = [type(c).__name__ for c in given][:20]
+            arguments["callbacks"] = [*given, TraceCallback(ev)]
             call_args, call_kwargs = bound.args, bound.kwargs
         except Exception as exc:
             note_error("fit trace setup", exc)
@@ -332,8 +363,34 @@ def _labgrade_install(cfg):
             ev["seconds"] = time.perf_counter() - t0
             ev["warnings"] = [w["message"] for w in state.warnings[n_warn:]][:20]
 
+    def input_stats(x):
+        """Shape and value range of an array input (a strided sample keeps it cheap)."""
+        try:
+            import numpy as np
+
+            if isinstance(x, (list, tuple)) or not hasattr(x, "shape"):
+                return {}
+            arr = np.asarray(keras.ops.convert_to_numpy(x))
+            flat = arr.reshape(-1)
+            step = max(1, flat.size // 100000)
+            sample = flat[::step].astype("float64")
+            return {"shape": [int(d) for d in arr.shape], "min": float(sample.min()), "max": float(sample.max()),
+                    "mean": float(sample.mean())}
+        except Exception:
+            return {}
+
+    original_predict = Model.predict
+
+    def predict(self, x, *args, **kwargs):
+        if len([e for e in state.events if e["kind"] == "predict"]) < 200:
+            ev = base_event("predict", self)
+            ev["input_stats"] = input_stats(x)
+            state.events.append(ev)
+        return original_predict(self, x, *args, **kwargs)
+
     Model.compile = compile
     Model.fit = fit
+    Model.predict = predict
 
     # --- weight overrides ------------------------------------------------------------
     overrides = cfg.get("weight_overrides") or {}
