@@ -13,7 +13,7 @@ from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
 from harness.labs import get_lab
-from harness.models import Execution, Submission
+from harness.models import Execution, Grade, Submission
 
 
 def run(
@@ -65,3 +65,92 @@ def run(
         weights=weights,
         progress=progress,
     )
+
+
+def grade(
+    paths: list[str | Path],
+    *,
+    lab: str,
+    out: str | Path = "reports/grades",
+    quick: bool = False,
+    data_root: str | Path | None = None,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    memory_mb: int | None = None,
+    sandbox: SandboxMode = "auto",
+    weights: dict[str, Path] | None = None,
+    overrides: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> list[Grade]:
+    """Executes and grades every submission under `paths`; writes per-submission results and grades.csv.
+
+    Args:
+        paths: files, folders (a file or a folder per student) or LMS export zips.
+        lab: lab id.
+        out: results folder: ``out/<submission>/`` per submission, ``out/grades.csv``.
+        quick: quick mode (small data; quick-mode bands apply).
+        data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache).
+        timeout: per-submission wall-clock limit in seconds.
+        cell_timeout: per-cell wall-clock limit in seconds.
+        memory_mb: resident-memory limit per submission.
+        sandbox: ``"auto"``, ``"bwrap"`` or ``"none"``.
+        weights: application -> weights file used for ``weights="imagenet"``.
+        overrides: CSV of manual grades (submission, item, points, comment).
+        progress: called with short progress lines.
+
+    Returns:
+        The grades, in discovery order.
+    """
+    from harness.discover import discover
+    from harness.grading import grade_one
+    from harness.report.tables import write_grades_csv
+    from harness.rubric import load_rubric
+    from harness.score import read_overrides
+
+    spec = get_lab(lab)
+    rubric = load_rubric(lab)
+    manual = read_overrides(Path(overrides), rubric) if overrides else {}
+    found = discover(list(paths))
+    for problem in found.problems:
+        if progress:
+            progress(f"warning: {problem}")
+    limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
+                            memory_mb=memory_mb)
+    grades = []
+    for n, f in enumerate(found.found, 1):
+        if progress:
+            progress(f"[{n}/{len(found.found)}] {f.student_id}")
+        grades.append(grade_one(f.path, lab=lab, out=out, quick=quick, data_root=data_root, limits=limits,
+                                sandbox=sandbox, weights=weights, overrides=manual.get(f.student_id),
+                                student_id=f.student_id))
+    write_grades_csv(Path(out))
+    return grades
+
+
+def check(
+    path: str | Path,
+    *,
+    lab: str,
+    out: str | Path = "reports/check",
+    quick: bool = False,
+    data_root: str | Path | None = None,
+    sandbox: SandboxMode = "auto",
+    weights: dict[str, Path] | None = None,
+    progress: ProgressFn | None = None,
+):
+    """A student's self-check: the grader's execution and checks, visible items only.
+
+    Returns:
+        A `harness.report.feedback.CheckReport` with the friendly text and the data behind it.
+    """
+    from harness.grading import grade_one
+    from harness.models import Execution
+    from harness.report.feedback import check_report
+
+    grade = grade_one(path, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox, weights=weights,
+                      progress=progress)
+    from harness.grading import submission_id
+
+    exe_path = Path(out) / submission_id(grade.submission) / "execution.json"
+    execution = Execution.from_json(exe_path.read_text(encoding="utf-8"))
+    return check_report(grade, execution)

@@ -14,17 +14,23 @@ def main():
 
     \b
     Typical use:
-      labgrade run alice.ipynb --lab cats-dogs          execute and summarise one submission
-      labgrade data status --data-root DIR               what data is present offline
+      labgrade check alice.ipynb --lab cats-dogs        students: self-check before submitting
+      labgrade grade submissions/ --lab cats-dogs       instructors: grade a class, write grades.csv
+      labgrade run alice.ipynb --lab cats-dogs          execute and summarise one submission (no grading)
+      labgrade reference calibrate cats-dogs --seeds 5  measure the reference bands
+      labgrade data status --data-root DIR              what data is present offline
     Every command takes --help.
     """
 
 
 def _register() -> None:
     from harness.cli.data import data
+    from harness.cli.grade import check_command, grade_command
     from harness.cli.run import run_command
 
     main.add_command(run_command)
+    main.add_command(grade_command)
+    main.add_command(check_command)
     main.add_command(data)
     try:
         from harness.cli.reference import reference

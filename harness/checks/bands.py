@@ -1,0 +1,190 @@
+"""Metrics inside the reference bands: measured by the grader, or read from trace-verified histories."""
+
+from __future__ import annotations
+
+from harness.checks import register
+from harness.checks.context import CheckError, GradeContext, Verdict, item_param
+from harness.checks.histories import by_canonical, final, matching_fit
+from harness.evaluate import EvaluationError, Measurement
+from harness.rubric import Item
+
+
+def measure(ctx: GradeContext, model_name: str, task: str) -> Measurement:
+    """Held-out metric of an exported model (memoised per submission).
+
+    Raises:
+        EvaluationError: the model is missing or unusable.
+    """
+
+    def compute() -> Measurement:
+        model = ctx.model(model_name)
+        trained = training_input(ctx, model_name)
+        if task == "catsdogs":
+            from harness.evaluate import catsdogs
+
+            return catsdogs.evaluate(model, ctx.source, quick=ctx.execution.quick, trained=trained)
+        from harness.evaluate import fashion
+
+        return fashion.evaluate(model, task, ctx.source, quick=ctx.execution.quick, trained=trained)
+
+    return ctx.memo(f"measure:{model_name}:{task}", compute)
+
+
+def training_input(ctx: GradeContext, model_name: str) -> dict | None:
+    """Value range of the arrays the exported model was last fit on (None for datasets/generators)."""
+    exp = ctx.export(model_name)
+    mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
+    stats = [f.input_stats for f in ctx.fits(mid) if f.input_stats and "min" in f.input_stats]
+    return stats[-1] if stats else None
+
+
+def _direction(value: float, low: float, high: float) -> str:
+    return "below" if value < low else "above" if value > high else "inside"
+
+
+def shared_layers(ctx: GradeContext, name: str, other: str) -> list[str]:
+    """Names of weighted layers that exported models `name` and `other` share as the same objects.
+
+    Layer object ids are recorded at export: a model built on another model's layers
+    (no ``clone_model``) shares them, and training it changes both models.
+    """
+    a, b = ctx.export(name), ctx.export(other)
+    if a is None or b is None or not isinstance(a.data, dict) or not isinstance(b.data, dict):
+        return []
+    ids_b = {l.get("id") for l in b.data.get("layers", []) if l.get("params")}
+    return [l["name"] for l in a.data.get("layers", []) if l.get("params") and l.get("id") in ids_b]
+
+
+def _trained_after_sharing(ctx: GradeContext, other: str) -> bool:
+    exp = ctx.export(other)
+    mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
+    return any(f.trainable_params > 0 for f in ctx.fits(mid))
+
+
+@register("band")
+def band(ctx: GradeContext, item: Item) -> Verdict:
+    """A held-out metric of an exported model, measured by the grader, inside the band.
+
+    With ``shared_with``, the model must also not share layer objects with that model
+    (model A must survive the transfer intact: B-on-A is built on a clone).
+    """
+    metric, model_name, task = item.params["metric"], item.params["model"], item.params["task"]
+    b = ctx.band(metric)
+    try:
+        m = measure(ctx, model_name, task)
+    except EvaluationError as exc:
+        return Verdict.failed(f"`{model_name}` could not be evaluated: {exc}.")
+    ctx.metrics[metric] = round(m.value, 4)
+    evidence = {"value": round(m.value, 4), "band": [round(b.low, 4), round(b.high, 4)], "n": m.n,
+                "preprocessing": m.preprocessing, "validation": m.validation, **m.details}
+    where = _direction(m.value, b.low, b.high)
+    other = item.params.get("shared_with")
+    shared = shared_layers(ctx, model_name, other) if other else []
+    if shared and _trained_after_sharing(ctx, other):
+        evidence["shared_layers"] = shared
+        return Verdict.failed(
+            f"`{other}` was built on `{model_name}`'s own layers ({len(shared)} shared: {', '.join(shared[:4])}"
+            f"{'...' if len(shared) > 4 else ''}), so training `{other}` changed `{model_name}` too "
+            f"(now {m.value:.1%} on held-out images). Build it on a copy: "
+            f"model_A_clone = keras.models.clone_model(model_A); model_A_clone.set_weights(model_A.get_weights()).",
+            **evidence)
+    if where == "inside":
+        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, within the reference range.", evidence)
+    hint = ""
+    if model_name == "model_A" and where == "below":
+        hint = (" If model B-on-A was built from model A's layers without cloning (keras.models.clone_model + "
+                "set_weights), training B-on-A changed model A as well.")
+    if where == "above":
+        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, above the reference range.", evidence)
+    return Verdict.failed(f"`{model_name}`: {m.value:.1%} on held-out images, below the reference range for this lab "
+                          f"(inputs prepared as {m.preprocessing}).{hint}", **evidence)
+
+
+@register("histories_present")
+def histories_present(ctx: GradeContext, item: Item) -> Verdict:
+    """Every expected key (optimizer or schedule) present in ``histories``."""
+    keys = list(item.params["keys"])
+    exp = ctx.export("histories")
+    found = by_canonical(exp.data if exp else {})
+    missing = [k for k in keys if k not in found]
+    unknown = [n for n in (exp.data or {}) if n not in {v[0] for v in found.values()}] if exp else []
+    if not missing:
+        return Verdict.passed(f"All {len(keys)} present: {', '.join(found[k][0] for k in keys)}.")
+    msg = f"Missing from `histories`: {', '.join(missing)} ({len(keys) - len(missing)} of {len(keys)} present)."
+    if unknown:
+        msg += f" Names not recognised: {', '.join(map(str, unknown))}; use names like {', '.join(keys)}."
+    return Verdict((len(keys) - len(missing)) / len(keys), msg, {"missing": missing})
+
+
+@register("history_bands")
+def history_bands(ctx: GradeContext, item: Item) -> Verdict:
+    """Final validation accuracy of each history inside its band; only histories the trace confirms count."""
+    prefix, log = item_param(item, "metric_prefix", "final_val_accuracy"), item_param(item, "log", "val_accuracy")
+    exp = ctx.export("histories")
+    found = by_canonical(exp.data if exp else {})
+    bands = {m.split(".", 1)[1]: b for m, b in ctx.rubric.bands.get(ctx.mode, {}).items() if m.startswith(prefix + ".")}
+    if not bands:
+        raise CheckError(f"no {ctx.mode}-mode bands named {prefix}.* in {ctx.rubric.path}; run "
+                         f"`labgrade reference calibrate {ctx.lab.id}`")
+    inside, notes, evidence = 0, [], {}
+    for key, b in bands.items():
+        if key not in found:
+            notes.append(f"{key}: missing")
+            continue
+        name, hist = found[key]
+        value = final(hist, log)
+        if value is None:
+            notes.append(f"{name}: no {log} in the history (pass validation data to fit)")
+            continue
+        if matching_fit(hist, ctx.execution.trace) is None:
+            notes.append(f"{name}: the history does not match any training run the harness recorded")
+            evidence[key] = {"value": value, "verified": False}
+            continue
+        ctx.metrics[f"{prefix}.{key}"] = round(value, 4)
+        evidence[key] = {"value": round(value, 4), "band": [round(b.low, 4), round(b.high, 4)]}
+        if b.low <= value:
+            inside += 1
+        else:
+            notes.append(f"{name}: final {log} {value:.1%} is below the reference range")
+    fraction = inside / len(bands)
+    if fraction == 1:
+        return Verdict(1.0, f"All {len(bands)} final {log} values within their reference ranges.", evidence)
+    return Verdict(fraction, f"{inside} of {len(bands)} within range. " + "; ".join(notes) + ".", evidence)
+
+
+@register("train_val_gap")
+def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
+    """The train/validation accuracy gap of ``history``: in band, or smaller than without dropout."""
+    hist_exp = ctx.export("history")
+    if hist_exp is None:
+        return Verdict.failed("`history` is missing: the gap between training and validation accuracy cannot be read.")
+    hist = hist_exp.data
+    if matching_fit(hist, ctx.execution.trace) is None:
+        return Verdict.failed("`history` does not match any training run the harness recorded.")
+    acc, val = final(hist, "accuracy"), final(hist, "val_accuracy")
+    if acc is None or val is None:
+        return Verdict.failed("`history` needs both accuracy and val_accuracy (compile with metrics=['accuracy'] and "
+                              "pass validation data).")
+    gap = acc - val
+    ctx.metrics["train_val_gap"] = round(gap, 4)
+    evidence = {"gap": round(gap, 4)}
+    no_drop = ctx.export("history_no_dropout")
+    gap_nd = None
+    if no_drop is not None and matching_fit(no_drop.data, ctx.execution.trace) is not None:
+        a2, v2 = final(no_drop.data, "accuracy"), final(no_drop.data, "val_accuracy")
+        if a2 is not None and v2 is not None:
+            gap_nd = a2 - v2
+            evidence["gap_no_dropout"] = round(gap_nd, 4)
+            ctx.metrics["train_val_gap_no_dropout"] = round(gap_nd, 4)
+    b = ctx.band("train_val_gap")
+    evidence["band"] = [round(b.low, 4), round(b.high, 4)]
+    text = f"training accuracy {acc:.1%} vs validation {val:.1%} (gap {gap:+.1%})"
+    if gap_nd is not None:
+        text += f"; without dropout the gap is {gap_nd:+.1%}"
+    if b.contains(gap) or (gap_nd is not None and gap < gap_nd):
+        return Verdict(1.0, f"Final epoch: {text}.", evidence)
+    if gap > b.high:
+        return Verdict.failed(f"Final epoch: {text}: the model overfits more than the reference does with dropout "
+                              "0.2; check the Dropout layers and rates.", **evidence)
+    return Verdict.failed(f"Final epoch: {text}: validation accuracy is far above training accuracy, more than "
+                          "dropout 0.2 explains (is the dropout rate much higher?).", **evidence)

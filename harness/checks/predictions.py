@@ -1,0 +1,230 @@
+"""Predictions: ResNet50 top-3 against the reference, call latency, the sample dog, preprocessing."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from harness.checks import register
+from harness.checks.context import CheckError, GradeContext, Verdict, item_param
+from harness.models import CallRecord
+from harness.rubric import Item
+
+_TRIPLE = re.compile(r"\(\s*'(n\d{8})'\s*,\s*'([^']+)'\s*,\s*(?:np\.float\d*\()?([0-9.eE+-]+)\)?\s*\)")
+
+
+def parse_top3(call: CallRecord) -> list[tuple[str, str, float]] | None:
+    """The (wnid, label, probability) triples a call returned, or printed when it returned nothing."""
+    value = call.returned
+    if isinstance(value, list) and value and isinstance(value[0], list) and len(value) == 1:
+        value = value[0]  # decode_predictions(...) without [0]
+    if isinstance(value, list) and value and all(isinstance(t, list) and len(t) == 3 for t in value):
+        try:
+            return [(str(w), str(lbl), float(p)) for w, lbl, p in value]
+        except (TypeError, ValueError):
+            return None
+    found = _TRIPLE.findall(call.printed or "")
+    if found:
+        return [(w, lbl, float(p)) for w, lbl, p in found[:3]]
+    try:
+        literal = ast.literal_eval((call.printed or "").strip())
+        if isinstance(literal, list):
+            return parse_top3(CallRecord(input=call.input, returned=[list(t) for t in literal]))
+    except (ValueError, SyntaxError, TypeError):
+        pass
+    return None
+
+
+def reference_outputs(ctx: GradeContext) -> dict:
+    """Top-3 and latencies of the reference pipeline on the same inputs, with the same weights."""
+
+    def compute():
+        import time
+
+        from harness.data.inputs import resolve
+        from reference.resnet50_top3 import Classifier, load_class_index
+
+        weights = (ctx.weights or {}).get("resnet50")
+        if weights is None:
+            weights = ctx.source.path("resnet50-weights")
+        t0 = time.perf_counter()
+        clf = Classifier(Path(weights), load_class_index(ctx.source))
+        build = time.perf_counter() - t0
+        out, lat = {}, []
+        for label, path in resolve(("sample-image:cat", "hidden-images"), ctx.source):
+            t = time.perf_counter()
+            out[label] = [tuple(x) for x in clf(path)]
+            lat.append(time.perf_counter() - t)
+        return {"top3": out, "build_s": build, "second_call_s": lat[1] if len(lat) > 1 else None}
+
+    try:
+        return ctx.memo("resnet-reference", compute)
+    except FileNotFoundError as exc:
+        raise CheckError(f"reference ResNet50 outputs need the same weights the submission used: {exc}") from None
+
+
+@register("top3_equivalence")
+def top3_equivalence(ctx: GradeContext, item: Item) -> Verdict:
+    """classify() agrees with the reference: top-1, top-3 set, probabilities within tolerance."""
+    which, what = item.params["inputs"], item.params["what"]
+    tol = float(item_param(item, "prob_tolerance", 0.02))
+    exp = ctx.export("classify")
+    if exp is None or not exp.calls:
+        return Verdict.failed("`classify(img_path)` was not defined or could not be called.")
+    ref = reference_outputs(ctx)["top3"]
+    calls = [c for c in exp.calls if (c.input.startswith("hidden-") == (which == "hidden")) and "#" not in c.input]
+    if not calls:
+        raise CheckError(f"no {which} inputs were available to call classify() on")
+    agree, notes, evidence = 0, [], {}
+    for call in calls:
+        got = parse_top3(call)
+        want = ref.get(call.input)
+        label = call.input if which == "sample" else "a hidden image"
+        if call.error:
+            notes.append(f"{label}: classify raised {call.error.ename}: {call.error.evalue[:120]}")
+            continue
+        if got is None:
+            notes.append(f"{label}: no (wnid, label, probability) list returned or printed")
+            continue
+        evidence[call.input] = {"got": [list(t) for t in got], "reference": [list(t) for t in want]}
+        if what == "top1":
+            ok = got[0][1] == want[0][1]
+            if not ok:
+                notes.append(f"{label}: top-1 is {got[0][1]!r}, the reference predicts {want[0][1]!r}")
+        else:
+            same_set = {t[1] for t in got} == {t[1] for t in want}
+            probs = {t[1]: t[2] for t in got}
+            close = same_set and all(abs(probs[lbl] - p) <= tol for _, lbl, p in want)
+            ok = same_set and close
+            if not same_set:
+                notes.append(f"{label}: top-3 labels {[t[1] for t in got]} differ from the reference's "
+                             f"{[t[1] for t in want]}")
+            elif not close:
+                notes.append(f"{label}: same labels, probabilities differ by more than {tol}")
+        agree += ok
+    fraction = agree / len(calls)
+    if fraction == 1:
+        return Verdict(1.0, f"Matches the reference on {len(calls)} image(s).", evidence)
+    hint = (" Check the pipeline: load the image at 224x224, expand to a batch, apply "
+            "keras.applications.resnet50.preprocess_input, then predict and decode_predictions(top=3).")
+    if which == "hidden":
+        notes = [f"{len(calls) - agree} of {len(calls)} hidden images disagree with the reference"]
+    return Verdict(fraction, "; ".join(notes) + "." + hint, evidence)
+
+
+@register("call_latency")
+def call_latency(ctx: GradeContext, item: Item) -> Verdict:
+    """Latency of the second classify() call against the reference's second call, as a ratio."""
+    max_ratio = float(item_param(item, "max_ratio", 3.0))
+    exp = ctx.export("classify")
+    calls = {c.input: c for c in (exp.calls if exp else [])}
+    first = next((c for k, c in calls.items() if "#" not in k and not k.startswith("hidden")), None)
+    second = next((c for k, c in calls.items() if k.endswith("#2")), None)
+    if first is None or second is None or second.seconds is None or second.error:
+        return Verdict.failed("classify() could not be called twice on the sample image.")
+    ref = reference_outputs(ctx)
+    ref_s = ref.get("second_call_s") or 0.0
+    ratio = second.seconds / ref_s if ref_s else None
+    evidence = {"first_s": first.seconds, "second_s": second.seconds, "reference_second_s": ref_s, "ratio": ratio,
+                "reference_build_s": ref.get("build_s")}
+    rebuilt = first.seconds and second.seconds > 0.5 * first.seconds and second.seconds > 2 * ref_s
+    if ratio is not None:
+        ctx.metrics["latency_ratio"] = round(ratio, 2)
+    if ratio is not None and ratio <= max_ratio:
+        return Verdict(1.0, f"Second call {second.seconds:.2f} s ({ratio:.1f}x the reference's {ref_s:.2f} s).",
+                       evidence)
+    msg = f"Second call took {second.seconds:.2f} s, {ratio:.1f}x the reference's {ref_s:.2f} s" if ratio else \
+        f"Second call took {second.seconds:.2f} s"
+    if rebuilt:
+        msg += (f" - about as long as the first call ({first.seconds:.2f} s): the model is rebuilt on every call. "
+                "Build ResNet50 once, outside classify(), and reuse it.")
+    fraction = 0.5 if ratio is not None and ratio <= 2 * max_ratio else 0.0
+    return Verdict(fraction, msg + ".", evidence)
+
+
+def _sample_prediction(ctx: GradeContext, image_key: str):
+    from harness.checks.bands import measure
+    from harness.evaluate.catsdogs import PREPROCESSING, predict_image
+
+    m = measure(ctx, "model", "catsdogs")
+    model = ctx.model("model")
+    path = ctx.source.path(image_key)
+    probs = {name: predict_image(model, path, name) for name in PREPROCESSING}
+    return m, probs
+
+
+@register("sample_prediction")
+def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
+    """The model, fed the training preprocessing, predicts the sample image's class."""
+    from harness.evaluate import EvaluationError
+
+    expected = item.params["expected"]
+    try:
+        m, probs = _sample_prediction(ctx, item.params["image"])
+    except EvaluationError as exc:
+        return Verdict.failed(f"The model could not be evaluated: {exc}.")
+    from harness.evaluate.catsdogs import mapping_from_order
+
+    exported = ctx.export("class_indices")
+    order = mapping_from_order(exported.data) if exported is not None else None
+    mapping = order or m.details["mapping"]
+    p = probs[m.preprocessing]
+    column = mapping.index(expected)
+    predicted = mapping[int(p.argmax())]
+    evidence = {"preprocessing": m.preprocessing, "class_order": mapping, "probabilities": [round(float(v), 4) for v in p]}
+    if predicted == expected:
+        return Verdict(1.0, f"The sample {expected} is predicted as a {expected} (p = {float(p[column]):.2f}) with the "
+                            "training preprocessing and your class order.", evidence)
+    why = (" The model itself recognises it, but your class order reads its output backwards: take the order "
+           "from the training data (class_indices / class_names)." if order and order != m.details["mapping"]
+           else "")
+    return Verdict.failed(f"The sample {expected} is predicted as a {predicted} (p({expected}) = {float(p[column]):.2f}) "
+                          f"with the training preprocessing and {'your' if order else 'the'} class order {mapping}."
+                          + why, **evidence)
+
+
+@register("preprocessing_consistency")
+def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
+    """The submission's own prediction inputs have the value range the model was trained on.
+
+    The lecture's test code divides by 255 although training used ``preprocess_input``
+    ([-1, 1]); the trace records the range of every ``predict`` input, and the grader
+    measures what that mismatch does to the sample dog.
+    """
+    from harness.evaluate import EvaluationError
+    from harness.evaluate.catsdogs import RANGES
+
+    try:
+        m, probs = _sample_prediction(ctx, "sample-image:dog")
+    except EvaluationError as exc:
+        return Verdict.failed(f"The model could not be evaluated: {exc}.")
+    summary = ctx.export("model")
+    mid = summary.data.get("model_id") if summary and isinstance(summary.data, dict) else None
+    last_fit = max((t.seq for t in ctx.fits(mid)), default=-1)
+    predicts = [t for t in ctx.execution.trace if t.kind == "predict" and t.seq > last_fit and t.input_stats
+                and t.input_stats.get("shape", [0])[0] <= 8]
+    if not predicts:
+        return Verdict.failed("No prediction on a single image was found after training: predict the sample dog "
+                              "(data/sample-images/dog.jpg) with the same preprocessing as training.")
+    lo, hi = RANGES[m.preprocessing]
+    used = predicts[-1].input_stats
+    span = hi - lo
+    # Inside the trained range and spanning most of it (a photo has near-black and near-white pixels).
+    ok = (lo - 0.05 * span <= used["min"] <= lo + 0.25 * span) and (hi - 0.25 * span <= used["max"] <= hi + 0.05 * span)
+    mapping = m.details["mapping"]
+    dog = mapping.index("dog")
+    evidence = {"trained_on": m.preprocessing, "predict_input_range": [used["min"], used["max"]],
+                "p_dog": {k: round(float(v[dog]), 4) for k, v in probs.items()}}
+    if ok:
+        return Verdict(1.0, f"Prediction inputs are in [{used['min']:.2f}, {used['max']:.2f}], the range the model "
+                            f"was trained on ({m.preprocessing}).", evidence)
+    guess = next((name for name, (a, b) in RANGES.items()
+                  if (a - 0.05 * (b - a) <= used["min"] <= a + 0.25 * (b - a))
+                  and (b - 0.25 * (b - a) <= used["max"] <= b + 0.05 * (b - a))), "another scaling")
+    p_right, p_wrong = float(probs[m.preprocessing][dog]), float(probs.get(guess, probs[m.preprocessing])[dog])
+    return Verdict.failed(
+        f"Your prediction code feeds pixels in [{used['min']:.2f}, {used['max']:.2f}] ({guess}), but the model was "
+        f"trained on {m.preprocessing}: on the sample dog the model gives P(dog) = {p_wrong:.2f} that way versus "
+        f"{p_right:.2f} with the training preprocessing. Apply the backbone's preprocess_input (not /255) before "
+        "predict.", **evidence)

@@ -1,0 +1,102 @@
+"""Model structure from the exported summary: frozen backbone, dropout layers, class order."""
+
+from __future__ import annotations
+
+from harness.checks import register
+from harness.checks.context import GradeContext, Verdict, item_param
+from harness.rubric import Item
+
+
+def _summary(ctx: GradeContext, name: str) -> dict | None:
+    exp = ctx.export(name)
+    return exp.data if exp is not None and isinstance(exp.data, dict) else None
+
+
+@register("backbone_frozen")
+def backbone_frozen(ctx: GradeContext, item: Item) -> Verdict:
+    """The pretrained base was frozen while training (nested base or flattened layers)."""
+    name = item.params["model"]
+    summary = _summary(ctx, name)
+    if summary is None:
+        return Verdict.failed(f"`{name}` was not exported.")
+    nested = [l for l in summary.get("layers", []) if l.get("layers")]
+    evidence = {"nested_bases": [{k: l.get(k) for k in ("name", "trainable", "params", "trainable_params")}
+                                 for l in nested]}
+    fits = ctx.fits(summary.get("model_id"))
+    trained = fits[-1] if fits else None
+    if trained is not None:
+        evidence.update(trainable_params=trained.trainable_params, non_trainable_params=trained.non_trainable_params)
+    if nested:
+        base = max(nested, key=lambda l: l.get("params") or 0)
+        frozen = not base.get("trainable") or base.get("trainable_params") == 0
+    elif trained is not None:
+        # Base layers flattened into the model: most weights must be frozen.
+        frozen = trained.non_trainable_params > trained.trainable_params
+    else:
+        return Verdict.failed(f"`{name}` has no nested base model and was never trained with fit(): cannot tell "
+                              "whether the pretrained layers were frozen.", **evidence)
+    if trained is not None and trained.trainable_params > trained.non_trainable_params:
+        frozen = False
+    if frozen:
+        return Verdict(1.0, "The pretrained base was frozen (only the new classifier head was trained).", evidence)
+    return Verdict.failed("The pretrained base was trained too: set base_model.trainable = False before compiling, "
+                          "so 500 images fine-tune only the new head instead of overwriting ImageNet features.",
+                          **evidence)
+
+
+@register("dropout_structure")
+def dropout_structure(ctx: GradeContext, item: Item) -> Verdict:
+    """Dropout layers at the stated rate, at least ``min_layers`` of them, none after the output."""
+    name = item.params["model"]
+    rate = float(item_param(item, "rate", 0.2))
+    want = int(item_param(item, "min_layers", 1))
+    summary = _summary(ctx, name)
+    if summary is None:
+        return Verdict.failed(f"`{name}` was not exported.")
+    layers = summary.get("layers", [])
+    drops = [(i, l) for i, l in enumerate(layers) if l.get("class") in ("Dropout", "AlphaDropout")]
+    rates = [l.get("rate") for _, l in drops]
+    problems = []
+    if len(drops) < want:
+        problems.append(f"{len(drops)} Dropout layer(s), expected {want}")
+    wrong = [r for r in rates if not isinstance(r, (int, float)) or abs(r - rate) > 1e-6]
+    if wrong:
+        problems.append(f"rate(s) {', '.join(str(r) for r in wrong)} instead of {rate}")
+    dense = [i for i, l in enumerate(layers) if l.get("class") == "Dense"]
+    if dense and any(i > dense[-1] for i, _ in drops):
+        problems.append("a Dropout layer after the output layer (it randomly zeroes predictions during training)")
+    evidence = {"dropout_rates": rates, "layers": [l.get("class") for l in layers]}
+    if not problems:
+        return Verdict(1.0, f"{len(drops)} Dropout layers at rate {rate}, placed before hidden and output layers.",
+                       evidence)
+    fraction = 0.5 if drops and len(problems) == 1 and not wrong else 0.0
+    return Verdict(fraction, "Dropout structure: " + "; ".join(problems) + ". The lecture's MLP uses Dropout(0.2) "
+                             "before each Dense layer, none after the softmax output.", evidence)
+
+
+@register("class_order")
+def class_order(ctx: GradeContext, item: Item) -> Verdict:
+    """The exported class order exists and matches what the model actually predicts."""
+    from harness.checks.bands import measure
+    from harness.evaluate import EvaluationError
+    from harness.evaluate.catsdogs import mapping_from_order
+
+    exp = ctx.export("class_indices")
+    if exp is None:
+        return Verdict.failed("No class order exported: keep `class_indices` (from the training generator) or "
+                              "`class_names` (from image_dataset_from_directory) defined.")
+    mapping = mapping_from_order(exp.data)
+    if mapping is None:
+        return Verdict.failed(f"The exported class order {str(exp.data)[:120]} does not name 'cat' and 'dog' once each.")
+    try:
+        m = measure(ctx, "model", "catsdogs")
+    except EvaluationError as exc:
+        return Verdict.failed(f"Class order {mapping} found, but the model could not be evaluated: {exc}.")
+    actual = m.details.get("mapping")
+    evidence = {"exported": mapping, "model_behaviour": actual}
+    if mapping == actual:
+        return Verdict(1.0, f"Class order {mapping} matches the model's outputs.", evidence)
+    return Verdict.failed(f"The exported class order {mapping} is reversed with respect to what the model predicts "
+                          f"({actual}): predictions read with it call every dog a cat. Take the order from the "
+                          "training data (train_generator.class_indices or dataset.class_names), not by hand.",
+                          **evidence)

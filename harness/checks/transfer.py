@@ -1,0 +1,117 @@
+"""Fashion-transfer process checks, read from the training trace (not from the code).
+
+The lecture's recipe for B-on-A: freeze the reused layers, compile, fit a few epochs,
+unfreeze, compile again (with a lower learning rate), fit more.
+"""
+
+from __future__ import annotations
+
+from harness.checks import register
+from harness.checks.bands import measure
+from harness.checks.context import GradeContext, Verdict
+from harness.evaluate import EvaluationError
+from harness.models import TraceEvent
+from harness.rubric import Item
+
+
+def _model_id(ctx: GradeContext, name: str) -> str | None:
+    exp = ctx.export(name)
+    data = exp.data if exp else None
+    return data.get("model_id") if isinstance(data, dict) else None
+
+
+def transfer_fits(ctx: GradeContext, name: str) -> tuple[list[TraceEvent], str]:
+    """The fit calls of exported model `name`, and a sentence when there are none."""
+    mid = _model_id(ctx, name)
+    if mid is None:
+        return [], f"`{name}` was not exported, so its training cannot be followed."
+    fits = [f for f in ctx.fits(mid) if not f.error]
+    if not fits:
+        return [], f"`{name}` was never trained with fit() (the exported object is not one that was fit)."
+    return fits, ""
+
+
+def _lr(ev: TraceEvent) -> float | None:
+    if ev.epoch_logs and ev.epoch_logs[0].lr is not None:
+        return ev.epoch_logs[0].lr
+    lr = ev.optimizer_config.get("learning_rate")
+    return float(lr) if isinstance(lr, (int, float)) else None
+
+
+@register("transfer_frozen_first_fit")
+def frozen_first_fit(ctx: GradeContext, item: Item) -> Verdict:
+    """The first fit of the transferred model ran with the reused layers frozen."""
+    fits, why = transfer_fits(ctx, item.params["model"])
+    if not fits:
+        return Verdict.failed(why)
+    first = fits[0]
+    evidence = {"frozen_layers": first.frozen_layers, "trainable_layers": first.trainable_layers,
+                "trainable_params": first.trainable_params, "non_trainable_params": first.non_trainable_params}
+    if first.frozen_layers and first.trainable_layers:
+        return Verdict(1.0, f"First fit: {len(first.frozen_layers)} reused layer(s) frozen, "
+                            f"{len(first.trainable_layers)} trainable (the new output).", evidence)
+    return Verdict.failed("The first fit of the transferred model trained every layer: freeze the reused layers "
+                          "(layer.trainable = False for all but the new output layer) and compile before the first "
+                          "fit, so the random new output layer does not wreck the reused weights.", **evidence)
+
+
+def _unfreeze_point(fits: list[TraceEvent]) -> int | None:
+    for i in range(1, len(fits)):
+        if len(fits[i].frozen_layers) < len(fits[i - 1].frozen_layers):
+            return i
+    return None
+
+
+@register("transfer_recompiled")
+def recompiled(ctx: GradeContext, item: Item) -> Verdict:
+    """After unfreezing, the model was compiled again before the next fit."""
+    fits, why = transfer_fits(ctx, item.params["model"])
+    if not fits:
+        return Verdict.failed(why)
+    k = _unfreeze_point(fits)
+    if k is None:
+        return Verdict.failed(f"The transferred model was trained in {len(fits)} fit call(s) without unfreezing the "
+                              "reused layers in between: unfreeze them, compile again, and fit more.")
+    later = fits[k]
+    if later.stale_trainable or later.compile_count <= fits[k - 1].compile_count:
+        return Verdict.failed("The layers were unfrozen but the model was not compiled again before training on: "
+                              "after changing layer.trainable, call model.compile(...) again so the change takes "
+                              "effect.", fit_compile_counts=[f.compile_count for f in fits])
+    return Verdict.passed(f"Recompiled after unfreezing (fit {k + 1} of {len(fits)}).")
+
+
+@register("transfer_lower_lr")
+def lower_lr(ctx: GradeContext, item: Item) -> Verdict:
+    """The learning rate after unfreezing is lower than before."""
+    fits, why = transfer_fits(ctx, item.params["model"])
+    if not fits:
+        return Verdict.failed(why)
+    k = _unfreeze_point(fits)
+    if k is None:
+        return Verdict.failed("No fine-tuning phase after unfreezing was found, so no learning rate to compare.")
+    before, after = _lr(fits[k - 1]), _lr(fits[k])
+    evidence = {"lr_frozen": before, "lr_unfrozen": after}
+    if before is None or after is None:
+        return Verdict(0.0, "The learning rates of the two phases could not be read from the trace.", evidence, error=True)
+    if after < before * 0.999:
+        return Verdict(1.0, f"Learning rate lowered from {before:.3g} to {after:.3g} after unfreezing.", evidence)
+    return Verdict.failed(f"The learning rate after unfreezing ({after:.3g}) is not lower than before ({before:.3g}): "
+                          "fine-tune the unfrozen layers with a smaller rate (the lecture uses 1e-4) so the reused "
+                          "features are adjusted, not overwritten.", **evidence)
+
+
+@register("transfer_error_reduction")
+def error_reduction(ctx: GradeContext, item: Item) -> Verdict:
+    """Reports how much B-on-A cut B's error rate (grader-measured); report-only."""
+    try:
+        b = measure(ctx, "model_B", "B").value
+        ba = measure(ctx, "model_B_on_A", "B").value
+    except EvaluationError as exc:
+        return Verdict.failed(f"Not computed: {exc}.")
+    if b >= 1.0:
+        return Verdict.passed("Model B makes no errors on the held-out images; no reduction to report.")
+    ratio = (ba - b) / (1 - b)
+    ctx.metrics["error_rate_reduction"] = round(ratio, 4)
+    return Verdict.passed(f"Error rate {1 - b:.2%} (B) -> {1 - ba:.2%} (B-on-A): a {ratio:.0%} reduction "
+                          "(the lecture reports about 4x fewer errors, for its best seed).",
+                          error_rate_B=round(1 - b, 4), error_rate_B_on_A=round(1 - ba, 4))

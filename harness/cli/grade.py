@@ -1,0 +1,66 @@
+"""``labgrade grade`` (instructors, CI) and ``labgrade check`` (students)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from harness import api
+from harness.cli.options import (data_root_option, default, lab_option, parse_weights, quick_option,
+                                 sandbox_option, weights_option)
+
+
+def _progress(enabled: bool):
+    return (lambda line: click.echo(f"  {line}", err=True)) if enabled else None
+
+
+@click.command("grade")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@lab_option()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.grade, "out"),
+              show_default=True, help="Results folder: OUT/<submission>/ per submission, OUT/grades.csv.")
+@click.option("--overrides", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of manual grades: submission,item,points,comment (merged over the automatic scores).")
+@click.option("--timeout", type=float, help="Per-submission wall-clock limit in seconds (default: the lab's).")
+@click.option("--cell-timeout", type=float, help="Per-cell wall-clock limit in seconds (default: the lab's).")
+@click.option("--memory-mb", type=int, help="Resident-memory limit per submission.")
+@quick_option
+@data_root_option
+@sandbox_option
+@weights_option
+def grade_command(paths, lab, out, overrides, timeout, cell_timeout, memory_mb, quick, data_root, sandbox, weights):
+    """Grade submissions: files, folders (a file or a folder per student) or LMS export zips.
+
+    Writes per submission OUT/<submission>/results.json (Gradescope autograder format),
+    grade.json and execution.json, and OUT/grades.csv for the class. Exit code 0 when
+    grading ran, whatever the scores.
+    """
+    grades = api.grade(list(paths), lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
+                       cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
+                       weights=parse_weights(weights), overrides=overrides, progress=_progress(True))
+    for g in grades:
+        click.echo(f"{g.submission.student_id:<30} {g.score:6.1f}/{g.max_score:g}  {g.execution_status}")
+    click.echo(f"{len(grades)} submission(s) graded; class table: {Path(out) / 'grades.csv'}")
+
+
+@click.command("check")
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@lab_option()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.check, "out"),
+              show_default=True, help="Where the run's files go (figures, exported models).")
+@quick_option
+@data_root_option
+@sandbox_option
+@weights_option
+def check_command(notebook, lab, out, quick, data_root, sandbox, weights):
+    """Self-check a notebook before submitting: runs it as the grader does, shows the visible items.
+
+    Hidden items are graded after submission; they are counted here, never named.
+    Exit code 0 whatever the score (1 only if the notebook could not be read).
+    """
+    report = api.check(notebook, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox,
+                       weights=parse_weights(weights), progress=_progress(sys.stderr.isatty()))
+    click.echo(report.text)
+    sys.exit(1 if report.status == "invalid" else 0)

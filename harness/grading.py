@@ -1,0 +1,94 @@
+"""Grading one submission: execute (or reuse an Execution), run every rubric check, write the results.
+
+Files written per submission, in ``OUT/<submission-id>/``:
+``execution.json`` (what ran), ``grade.json`` (every item, with instructor-only
+evidence), ``results.json`` (Gradescope's autograder format, hidden items marked
+hidden), ``feedback.json`` (student-facing: visible items only, hidden ones counted).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from harness.checks import REGISTRY, CheckError, GradeContext, Verdict
+from harness.data import DataSource
+from harness.execute import Limits, execute
+from harness.execute.engine import ProgressFn
+from harness.execute.sandbox import SandboxMode
+from harness.labs import LabSpec, get_lab
+from harness.models import Execution, Grade, LabResult, Override, Submission
+from harness.report import gradescope
+from harness.rubric import Rubric, load_rubric
+from harness.score import check_result, make_grade
+from harness.serialize import write_atomic
+
+
+def submission_id(sub: Submission) -> str:
+    """A file-system-safe id for a submission's results folder."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", sub.student_id).strip("._")[:80] or f"sub-{sub.sha256[:8]}"
+
+
+def grade_execution(execution: Execution, *, rubric: Rubric, source: DataSource, artifacts: Path,
+                    lab: LabSpec | None = None, weights: dict[str, Path] | None = None,
+                    overrides: list[Override] | None = None) -> Grade:
+    """Runs every rubric check on an execution. Never raises for a check's failure.
+
+    A check that cannot run (no band calibrated, data missing) scores 0 with status
+    ``error`` and says why; an unexpected exception in a check is reported the same way.
+    """
+    lab = lab or get_lab(rubric.lab)
+    t0 = time.monotonic()
+    ctx = GradeContext(execution=execution, lab=lab, rubric=rubric, source=source, artifacts=Path(artifacts),
+                       weights=weights)
+    results = []
+    for item in rubric.items:
+        fn = REGISTRY[item.check]
+        try:
+            verdict = fn(ctx, item)
+        except CheckError as exc:
+            verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
+        except Exception as exc:  # a bug in a check must not lose the other items
+            verdict = Verdict(0.0, f"Not graded automatically: internal check error ({type(exc).__name__}: "
+                                   f"{str(exc)[:300]}).", error=True)
+        results.append(check_result(item, verdict))
+    lab_result = LabResult(lab=lab.id, rubric_version=rubric.version, checks=results, metrics=ctx.metrics,
+                           seconds=round(time.monotonic() - t0, 3))
+    return make_grade(execution, lab_result, rubric, overrides)
+
+
+def write_results(grade: Grade, execution: Execution, folder: Path) -> None:
+    """Writes grade.json, results.json (Gradescope) and feedback.json (student view) atomically."""
+    write_atomic(folder / "grade.json", grade.to_json())
+    write_atomic(folder / "results.json", json.dumps(gradescope.results_json(grade, execution), indent=2))
+    write_atomic(folder / "feedback.json", json.dumps(gradescope.student_feedback(grade, execution), indent=2))
+
+
+def grade_one(
+    path: str | Path,
+    *,
+    lab: str,
+    out: str | Path,
+    quick: bool = False,
+    data_root: str | Path | None = None,
+    limits: Limits | None = None,
+    sandbox: SandboxMode = "auto",
+    weights: dict[str, Path] | None = None,
+    overrides: list[Override] | None = None,
+    student_id: str | None = None,
+    progress: ProgressFn | None = None,
+) -> Grade:
+    """Executes and grades one submission, writing everything into ``out/<submission-id>/``."""
+    spec = get_lab(lab)
+    rubric = load_rubric(lab)
+    source = DataSource.resolve(data_root)
+    sub = Submission.from_path(path, lab=lab, student_id=student_id)
+    folder = Path(out) / submission_id(sub)
+    exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits or Limits.for_lab(spec, quick=quick),
+                  source=source, quick=quick, sandbox_mode=sandbox, weights=weights, progress=progress)
+    grade = grade_execution(exe, rubric=rubric, source=source, artifacts=folder, lab=spec, weights=weights,
+                            overrides=overrides)
+    write_results(grade, exe, folder)
+    return grade

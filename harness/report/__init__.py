@@ -1,0 +1,1 @@
+"""Reports and exports: Gradescope results.json, student feedback, grades.csv, HTML (Jinja2)."""

@@ -1,0 +1,92 @@
+"""Grading every sample submission gives the outcome its expected.toml states.
+
+Reuses the session's executions (`tests.integration.samples_fixture`), grades each in
+this process with the real rubric and real held-out data, and checks: items that must
+pass, items that must fail (or be partial), score bounds, a message that names the
+flaw on every failed item, and that nothing hidden leaks into the student views.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.data import DataSource
+from harness.execute.sandbox import bwrap_path
+from harness.grading import grade_execution
+from harness.report.gradescope import results_json, student_feedback
+from harness.rubric import load_rubric
+from tests.integration.samples_fixture import load_cases, sample_runs  # noqa: F401 - fixture
+
+CASES = load_cases()
+
+
+@pytest.fixture(scope="session")
+def sample_grades(sample_runs, tmp_path_factory):  # noqa: F811 - fixture
+    """case key -> Grade, graded once per session."""
+    from tests.integration.samples_fixture import data_root
+
+    source = DataSource.resolve(data_root())
+    resnet_weights = tmp_path_factory.getbasetemp() / "resnet50-random-seed-0.weights.h5"
+    grades = {}
+    for key, run in sample_runs.items():
+        if run.execution is None:
+            continue
+        weights = None
+        if run.case.lab == "resnet50-top3":
+            weights = {"resnet50": resnet_weights}
+        grades[key] = grade_execution(run.execution, rubric=load_rubric(run.case.lab), source=source,
+                                      artifacts=run.artifacts, weights=weights)
+    return grades
+
+
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_sample_grade_matches_expected(case, sample_grades):
+    if case.requires_bwrap and bwrap_path() is None:
+        pytest.skip(f"{case.key}: its expected outcome holds only with bubblewrap isolation")
+    grade = sample_grades.get(case.key)
+    assert grade is not None, f"{case.key}: no execution to grade"
+    by_item = {c.item: c for c in grade.lab_result.checks}
+    report = "\n".join(f"  {c.item}: {c.status} {c.score:g}/{c.max_score:g} {c.message[:160]}"
+                       for c in grade.lab_result.checks)
+    exp = case.expected
+    for item in exp.get("pass", []):
+        assert by_item[item].status == "passed", f"{case.key}: {item} should pass\n{report}"
+    for item in exp.get("fail", []):
+        assert by_item[item].status in ("failed", "partial"), f"{case.key}: {item} should fail\n{report}"
+        assert by_item[item].message, f"{case.key}: failed item {item} has no message"
+    percent = 100 * grade.score / grade.max_score
+    if "min_percent" in exp:
+        assert percent >= exp["min_percent"], f"{case.key}: {percent:.1f}% < {exp['min_percent']}%\n{report}"
+    if "max_percent" in exp:
+        assert percent <= exp["max_percent"], f"{case.key}: {percent:.1f}% > {exp['max_percent']}%\n{report}"
+    assert not [c for c in grade.lab_result.checks if c.status == "error"], f"{case.key}: check errors\n{report}"
+
+
+def test_correct_samples_score_at_least_90_percent(sample_grades):
+    low = {k: round(100 * g.score / g.max_score, 1) for k, g in sample_grades.items()
+           if k.endswith("/correct") and g.score < 0.9 * g.max_score}
+    assert not low, f"correct samples under 90%: {low}"
+
+
+def test_nothing_hidden_reaches_student_views(sample_grades, sample_runs):  # noqa: F811 - fixture
+    """Hidden items: never named in feedback.json; band limits and held-out evidence never in any message."""
+    checked = 0
+    for key, grade in sample_grades.items():
+        exe = sample_runs[key].execution
+        hidden = [c for c in grade.lab_result.checks if c.visibility != "visible"]
+        feedback = json.dumps(student_feedback(grade, exe))
+        for c in hidden:
+            assert c.name not in feedback and c.message not in feedback
+            checked += 1
+        for c in grade.lab_result.checks:
+            band = c.evidence.get("band")
+            if band:
+                for limit in band:
+                    assert f"{limit:.4f}" not in c.message and f"{100 * limit:.1f}%" not in c.message
+        gs = results_json(grade, exe)
+        assert all("evidence" not in t for t in gs["tests"])
+        assert {t["visibility"] for t in gs["tests"]} <= {"visible", "hidden", "after_due_date"}
+    assert checked > 0, "no hidden item was exercised"

@@ -1,0 +1,150 @@
+"""Check logic on synthetic executions: schedules, histories, analysis, transfer, structure, top-3 parsing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.checks import REGISTRY
+from harness.checks.analysis import claimed_accuracies
+from harness.checks.context import GradeContext
+from harness.checks.histories import by_canonical, canonical, matching_fit
+from harness.checks.predictions import parse_top3
+from harness.checks.schedules import fit_1cycle, fit_exponential, fit_performance, fit_piecewise, fit_power
+from harness.data import DataSource
+from harness.labs import get_lab
+from harness.models import CallRecord, Cell, EpochLog, Execution, Export, Submission, TraceEvent
+from harness.rubric import Item, load_rubric
+
+T = np.arange(25, dtype=float)
+
+
+@pytest.mark.parametrize("fn, lr, ok", [
+    (fit_power, 0.01 / (1 + T / 10), True),
+    (fit_power, 0.01 / (1 + T / 3) ** 2, True),
+    (fit_power, np.full(25, 0.01), False),
+    (fit_exponential, 0.01 * 0.1 ** (T / 20), True),
+    (fit_exponential, 0.01 / (1 + T / 2), False),
+    (fit_piecewise, np.array([0.01] * 5 + [0.005] * 10 + [0.001] * 10), True),
+    (fit_piecewise, 0.01 * 0.1 ** (T / 20), False),
+    (fit_1cycle, np.concatenate([np.linspace(0.005, 0.05, 12), np.linspace(0.05, 0.0005, 13)]), True),
+    (fit_1cycle, np.linspace(0.005, 0.05, 25), False),
+])
+def test_schedule_shapes(fn, lr, ok):
+    assert fn(np.asarray(lr, dtype=float))[0] is ok
+
+
+def test_performance_schedule_needs_the_callback():
+    lr = np.array([0.02] * 10 + [0.01] * 10 + [0.005] * 5)
+    assert fit_performance(lr, ["ReduceLROnPlateau"])[0]
+    assert not fit_performance(lr, [])[0]
+    assert not fit_performance(np.array([0.02, 0.01, 0.02]), ["ReduceLROnPlateau"])[0]
+
+
+@pytest.mark.parametrize("name, key", [("SGD", "sgd"), ("Momentum optimization", "momentum"),
+                                       ("Nesterov Accelerated Gradient", "nesterov"), ("RMSProp", "rmsprop"),
+                                       ("1Cycle", "1cycle"), ("power scheduling", "power"), ("adamw", None)])
+def test_canonical_names(name, key):
+    assert canonical(name) == key
+
+
+def _fit(losses, model_id="m1", lrs=None, **kw):
+    lrs = lrs or [0.01] * len(losses)
+    return TraceEvent(kind="fit", seq=kw.pop("seq", 0), model_id=model_id,
+                      epoch_logs=[EpochLog(epoch=i, lr=lr, logs={"loss": l, "val_accuracy": 0.8})
+                                  for i, (l, lr) in enumerate(zip(losses, lrs))], **kw)
+
+
+def test_histories_must_match_a_traced_fit():
+    trace = [_fit([1.0, 0.5, 0.25])]
+    assert matching_fit({"loss": [1.0, 0.5, 0.25]}, trace) is trace[0]
+    assert matching_fit({"loss": [1.0, 0.5, 0.2]}, trace) is None  # forged or edited history
+    assert matching_fit({"loss": [9.0, 1.0, 0.5, 0.25]}, trace) is trace[0]  # concatenated phases
+    assert by_canonical({"Adam": {"loss": []}, "??": {}}) == {"adam": ("Adam", {"loss": []})}
+
+
+def test_claimed_accuracies():
+    text = ("The test accuracy is 97.5% after 20 epochs. Validation accuracy reached 0.912.\n"
+            "The lecture reports 99.25% accuracy. Loss fell to 0.31.")
+    assert claimed_accuracies(text) == [0.975, 0.912]
+
+
+@pytest.mark.parametrize("call, top1", [
+    (CallRecord(input="cat.jpg", returned=[["n1", "tabby", 0.5], ["n2", "tiger_cat", 0.2], ["n3", "x", 0.1]]), "tabby"),
+    (CallRecord(input="cat.jpg", returned=[[["n1", "tabby", 0.5], ["n2", "b", 0.2], ["n3", "c", 0.1]]]), "tabby"),
+    (CallRecord(input="cat.jpg", printed="[('n02123045', 'tabby', 0.50), ('n02124075', 'Egyptian_cat', 0.217), "
+                                         "('n02123159', 'tiger_cat', np.float32(0.206))]"), "tabby"),
+])
+def test_parse_top3(call, top1):
+    got = parse_top3(call)
+    assert got[0][1] == top1 and len(got) == 3
+
+
+def test_parse_top3_nothing():
+    assert parse_top3(CallRecord(input="x", printed="hello")) is None
+
+
+def _ctx(lab: str, exe: Execution, tmp_path) -> GradeContext:
+    return GradeContext(execution=exe, lab=get_lab(lab), rubric=load_rubric(lab), source=DataSource(root=tmp_path),
+                        artifacts=tmp_path)
+
+
+def _exe(lab, trace, exports):
+    sub = Submission(path="s.ipynb", lab=lab, student_id="s", sha256="0" * 64, kind="notebook")
+    return Execution(submission=sub, status="ok", trace=trace, exports=exports)
+
+
+def _transfer(first_frozen: bool, recompile: bool, lr2: float):
+    e1 = _fit([1.0, 0.8], model_id="ba", seq=1, lrs=[0.01, 0.01], frozen_layers=["d1", "d2"] if first_frozen else [],
+              trainable_layers=["out"] if first_frozen else ["d1", "d2", "out"], compile_count=1)
+    e2 = _fit([0.5, 0.4], model_id="ba", seq=3, lrs=[lr2, lr2], frozen_layers=[],
+              trainable_layers=["d1", "d2", "out"], compile_count=2 if recompile else 1,
+              stale_trainable=not recompile)
+    return [e1, e2], {"model_B_on_A": Export(name="model_B_on_A", kind="model", found=True, data={"model_id": "ba"})}
+
+
+@pytest.mark.parametrize("args, expect", [
+    ((True, True, 1e-4), {"transfer_frozen_first_fit": 1, "transfer_recompiled": 1, "transfer_lower_lr": 1}),
+    ((False, True, 1e-4), {"transfer_frozen_first_fit": 0}),
+    ((True, False, 1e-4), {"transfer_recompiled": 0, "transfer_lower_lr": 1}),
+    ((True, True, 0.01), {"transfer_lower_lr": 0, "transfer_recompiled": 1}),
+])
+def test_transfer_process_checks(tmp_path, args, expect):
+    trace, exports = _transfer(*args)
+    ctx = _ctx("fashion-transfer", _exe("fashion-transfer", trace, exports), tmp_path)
+    for kind, fraction in expect.items():
+        verdict = REGISTRY[kind](ctx, Item(id=kind, name=kind, points=10, check=kind, params={"model": "model_B_on_A"}))
+        assert verdict.fraction == fraction, (kind, verdict.message)
+        assert verdict.message
+
+
+def _dropout_summary(classes_rates):
+    layers = [{"class": c, "rate": r} if c == "Dropout" else {"class": c} for c, r in classes_rates]
+    return {"model": Export(name="model", kind="model", found=True, data={"model_id": "m", "layers": layers})}
+
+
+@pytest.mark.parametrize("layers, fraction", [
+    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0)], 1),
+    ([("Flatten", 0), ("Dropout", 0.9), ("Dense", 0), ("Dropout", 0.9), ("Dense", 0), ("Dropout", 0.9), ("Dense", 0)], 0),
+    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0), ("Dense", 0), ("Dropout", 0.2)], 0.5),
+])
+def test_dropout_structure(tmp_path, layers, fraction):
+    ctx = _ctx("dropout", _exe("dropout", [], _dropout_summary(layers)), tmp_path)
+    item = load_rubric("dropout").item("dropout_layers")
+    assert REGISTRY["dropout_structure"](ctx, item).fraction == fraction
+
+
+def test_figures_and_analysis_on_a_synthetic_run(tmp_path):
+    from harness.models import Figure
+
+    exe = _exe("dropout", [], {})
+    exe.cells = [Cell(index=0, cell_type="code", source="plot", status="ok"),
+                 Cell(index=1, cell_type="markdown", source="word " * 50 + "overfitting accuracy 80%"),
+                 Cell(index=2, cell_type="code", source="plot", status="ok")]
+    exe.figures = [Figure(cell_index=0, path="a.png", sha256="x"), Figure(cell_index=2, path="b.png", sha256="y")]
+    ctx = _ctx("dropout", exe, tmp_path)
+    rubric = load_rubric("dropout")
+    assert REGISTRY["figures"](ctx, rubric.item("figures")).fraction == 1
+    verdict = REGISTRY["analysis"](ctx, rubric.item("analysis"))
+    assert 0 < verdict.fraction < 1
+    assert "1 of 2 figure(s) have no comment" in verdict.message and "words" in verdict.message
