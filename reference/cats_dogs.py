@@ -32,7 +32,7 @@ from reference.config import merge_config
 from reference.figures import plot_history
 from reference.images import augment_batch, decode
 from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from reference.timing import RunClock, summarize, throughput
 from reference.training import accuracy_from_probs
 
 LAB = "cats-dogs"
@@ -158,9 +158,4 @@ def _sample_dog(model, backbone, source: DataSource) -> dict | None:
 
 
 def _throughput(model, x: np.ndarray) -> float:
-    import time
-
-    model.predict(x, batch_size=64, verbose=0)
-    t0 = time.perf_counter()
-    model.predict(x, batch_size=64, verbose=0)
-    return len(x) / (time.perf_counter() - t0)
+    return throughput(lambda: model.predict(x, batch_size=64, verbose=0), len(x))

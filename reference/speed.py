@@ -70,6 +70,7 @@ def _summary(res: ReferenceResult, bands: dict) -> dict:
     return {
         "time_to_band_s": result_time_to_band(res, bands) if bands else None,
         "wall_s": t.get("wall_s"),
+        "cpu_s": t.get("cpu_s"),
         "train_s": t.get("train_s"),
         "train_images_per_s": t.get("train_images_per_s"),
         "infer_images_per_s": t.get("infer_images_per_s"),
@@ -104,6 +105,7 @@ def compare_speed(lab: str, *, seed: int = 0, quick: bool = False, source: DataS
     ratios = {
         "time_to_band": _ratio(lec["time_to_band_s"], ref["time_to_band_s"]),
         "wall": _ratio(lec["wall_s"], ref["wall_s"]),
+        "cpu": _ratio(lec["cpu_s"], ref["cpu_s"]),
         "train_images_per_s": _ratio(ref["train_images_per_s"], lec["train_images_per_s"]),
         "infer_images_per_s": _ratio(ref["infer_images_per_s"], lec["infer_images_per_s"]),
     }
@@ -122,7 +124,7 @@ def format_comparison(cmp: dict) -> str:
 
     rows = [f"{cmp['lab']} ({cmp['mode']}, seed {cmp['seed']}, {cmp['backend']} on {cmp['device']}, {cmp['cpu']} x{cmp['cpu_count']})",
             f"{'':24s}{'reference':>12s}{'lecture':>12s}{'ratio':>8s}"]
-    for key, rkey in (("time_to_band_s", "time_to_band"), ("wall_s", "wall"), ("train_images_per_s", "train_images_per_s"),
+    for key, rkey in (("time_to_band_s", "time_to_band"), ("wall_s", "wall"), ("cpu_s", "cpu"), ("train_images_per_s", "train_images_per_s"),
                       ("infer_images_per_s", "infer_images_per_s"), ("latency_second_s", "latency_second_call"),
                       ("peak_rss_mb", None)):
         ref, lec = cmp["reference"].get(key), cmp["lecture"].get(key)

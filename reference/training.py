@@ -10,7 +10,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from reference.timing import RunClock
+from reference.timing import RunClock, throughput
 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> float:
@@ -96,12 +96,6 @@ def fit_measured(
 
 
 def infer_images_per_s(model: keras.Model, x: np.ndarray, *, batch_size: int = 1000, limit: int = 5000) -> float:
-    """Inference throughput of `model` on up to `limit` in-memory images (after a warm-up)."""
-    import time
-
+    """Inference throughput of `model` on up to `limit` in-memory images (best of 3 after a warm-up)."""
     x = x[:limit]
-    model.predict(x[:batch_size], batch_size=batch_size, verbose=0)
-    t0 = time.perf_counter()
-    model.predict(x, batch_size=batch_size, verbose=0)
-    dt = time.perf_counter() - t0
-    return len(x) / dt if dt > 0 else float("inf")
+    return throughput(lambda: model.predict(x, batch_size=batch_size, verbose=0), len(x))
