@@ -128,7 +128,9 @@ def _labgrade_export(spec, outdir, ns):
                         return f"{name}.{attr}", found
         return None, None
 
-    import keras
+    # Keras is only imported if the submission imported it: without it, no value can
+    # be a Keras model, and a trivial notebook does not pay for the import.
+    keras = sys.modules.get("keras")
 
     for item in spec["contract"]:
         name = item["name"]
@@ -144,7 +146,7 @@ def _labgrade_export(spec, outdir, ns):
             rec["type_name"] = f"{type(value).__module__}.{type(value).__qualname__}"
             kind = item["kind"]
             if kind == "model":
-                if not isinstance(value, keras.Model):
+                if keras is None or not isinstance(value, keras.Model):
                     rec["error"] = f"{source!r} is a {type(value).__name__}, not a Keras model"
                     continue
                 rec["data"] = model_summary(value)
@@ -183,12 +185,13 @@ def _labgrade_export(spec, outdir, ns):
         manifest["warnings"] = jsonable(state.warnings)
         manifest["errors"] += list(state.errors)
         manifest["output_dropped"] = state.output_budget.get("dropped", 0)
-    manifest["environment"] = {
-        "python": sys.version.split()[0],
-        "keras": getattr(keras, "__version__", "?"),
-        "backend": keras.backend.backend(),
-        "uid": os.getuid(),
-    }
+    manifest["environment"] = {"python": sys.version.split()[0], "uid": os.getuid()}
+    if keras is not None:
+        manifest["environment"]["keras"] = getattr(keras, "__version__", "?")
+        try:
+            manifest["environment"]["backend"] = keras.backend.backend()
+        except Exception:
+            pass
     for mod in ("tensorflow", "jax", "torch", "numpy"):
         if mod in sys.modules:
             manifest["environment"][mod] = getattr(sys.modules[mod], "__version__", "?")
