@@ -80,14 +80,19 @@ def grade(
     sandbox: SandboxMode = "auto",
     weights: dict[str, Path] | None = None,
     overrides: str | Path | None = None,
-    progress: ProgressFn | None = None,
-) -> list[Grade]:
-    """Executes and grades every submission under `paths`; writes per-submission results and grades.csv.
+    jobs: int = 1,
+    force: bool = False,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    progress=None,
+):
+    """Grades every submission under `paths` (resumable); writes per-submission results and class outputs.
 
     Args:
         paths: files, folders (a file or a folder per student) or LMS export zips.
         lab: lab id.
-        out: results folder: ``out/<submission>/`` per submission, ``out/grades.csv``.
+        out: results folder: ``out/<submission>/`` per submission, ``out/grades.csv``,
+            ``out/class_stats.json``.
         quick: quick mode (small data; quick-mode bands apply).
         data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache).
         timeout: per-submission wall-clock limit in seconds.
@@ -96,35 +101,40 @@ def grade(
         sandbox: ``"auto"``, ``"bwrap"`` or ``"none"``.
         weights: application -> weights file used for ``weights="imagenet"``.
         overrides: CSV of manual grades (submission, item, points, comment).
-        progress: called with short progress lines.
+        jobs: local worker processes (each grades one submission at a time).
+        force: regrade submissions whose stored result is current.
+        scheduler: a Dask scheduler address (``tcp://host:8786``): grade on that cluster.
+        cluster: ``"local"`` starts a Dask LocalCluster of `jobs` workers.
+        progress: a `harness.batch.progress.Progress` (default: stderr, live on a terminal).
 
     Returns:
-        The grades, in discovery order.
+        The `harness.batch.BatchSummary`.
     """
+    from harness.batch import run_batch
     from harness.discover import discover
-    from harness.grading import grade_one
-    from harness.report.tables import write_grades_csv
     from harness.rubric import load_rubric
     from harness.score import read_overrides
 
     spec = get_lab(lab)
     rubric = load_rubric(lab)
     manual = read_overrides(Path(overrides), rubric) if overrides else {}
+    if cluster not in (None, "local"):
+        raise ValueError(f"cluster must be 'local' (or use scheduler='tcp://...'); received {cluster!r}.")
+    source = DataSource.resolve(data_root)  # fail fast on a bad data root, before any worker starts
     found = discover(list(paths))
-    for problem in found.problems:
-        if progress:
-            progress(f"warning: {problem}")
     limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
                             memory_mb=memory_mb)
-    grades = []
-    for n, f in enumerate(found.found, 1):
-        if progress:
-            progress(f"[{n}/{len(found.found)}] {f.student_id}")
-        grades.append(grade_one(f.path, lab=lab, out=out, quick=quick, data_root=data_root, limits=limits,
-                                sandbox=sandbox, weights=weights, overrides=manual.get(f.student_id),
-                                student_id=f.student_id))
-    write_grades_csv(Path(out))
-    return grades
+    options = {"data_root": str(source.root) if source.root else None, "sandbox": sandbox,
+               "limits": {k: v for k, v in limits.to_dict().items()},
+               "weights": {k: str(v) for k, v in (weights or {}).items()}}
+    common = dict(lab=lab, out=Path(out), rubric_version=rubric.version, quick=quick, jobs=jobs, force=force,
+                  options=options, overrides=manual, progress=progress)
+    if scheduler or cluster:
+        from harness.batch.cluster import dask_executor
+
+        with dask_executor(scheduler=scheduler, local_workers=jobs) as executor:
+            return run_batch(found, executor=executor, **common)
+    return run_batch(found, **common)
 
 
 def check(

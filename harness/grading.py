@@ -26,9 +26,14 @@ from harness.score import check_result, make_grade
 from harness.serialize import write_atomic
 
 
+def safe_id(student_id: str) -> str:
+    """A file-system-safe id for a results folder (never empty, never a dot-name)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._")[:80] or "submission"
+
+
 def submission_id(sub: Submission) -> str:
-    """A file-system-safe id for a submission's results folder."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", sub.student_id).strip("._")[:80] or f"sub-{sub.sha256[:8]}"
+    """The results-folder id of a submission."""
+    return safe_id(sub.student_id)
 
 
 def grade_execution(execution: Execution, *, rubric: Rubric, source: DataSource, artifacts: Path,

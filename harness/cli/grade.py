@@ -21,6 +21,11 @@ def _progress(enabled: bool):
 @lab_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.grade, "out"),
               show_default=True, help="Results folder: OUT/<submission>/ per submission, OUT/grades.csv.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default(api.grade, "jobs"), show_default=True,
+              help="Worker processes, each grading one submission at a time (each in its own sandbox).")
+@click.option("--force", is_flag=True, help="Regrade submissions already graded with this rubric and version.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Grade on a Dask cluster at this scheduler address.")
+@click.option("--cluster", type=click.Choice(["local"]), help="Start a Dask LocalCluster of --jobs workers.")
 @click.option("--overrides", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of manual grades: submission,item,points,comment (merged over the automatic scores).")
 @click.option("--timeout", type=float, help="Per-submission wall-clock limit in seconds (default: the lab's).")
@@ -30,19 +35,27 @@ def _progress(enabled: bool):
 @data_root_option
 @sandbox_option
 @weights_option
-def grade_command(paths, lab, out, overrides, timeout, cell_timeout, memory_mb, quick, data_root, sandbox, weights):
+def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, timeout, cell_timeout, memory_mb,
+                  quick, data_root, sandbox, weights):
     """Grade submissions: files, folders (a file or a folder per student) or LMS export zips.
 
     Writes per submission OUT/<submission>/results.json (Gradescope autograder format),
-    grade.json and execution.json, and OUT/grades.csv for the class. Exit code 0 when
-    grading ran, whatever the scores.
+    grade.json, feedback.json and execution.json, and for the class OUT/grades.csv and
+    OUT/class_stats.json. Rerunning the same command skips what is already graded
+    (resumes after a crash); --force regrades. Exit code 0 when grading ran, whatever
+    the scores; 1 when some submission could not be graded at all.
     """
-    grades = api.grade(list(paths), lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
-                       cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
-                       weights=parse_weights(weights), overrides=overrides, progress=_progress(True))
-    for g in grades:
-        click.echo(f"{g.submission.student_id:<30} {g.score:6.1f}/{g.max_score:g}  {g.execution_status}")
-    click.echo(f"{len(grades)} submission(s) graded; class table: {Path(out) / 'grades.csv'}")
+    summary = api.grade(list(paths), lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
+                        cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
+                        weights=parse_weights(weights), overrides=overrides, jobs=jobs, force=force,
+                        scheduler=scheduler, cluster=cluster)
+    for problem in summary.problems:
+        click.echo(f"warning: {problem}", err=True)
+    for sid, error in summary.failed.items():
+        click.echo(f"NOT GRADED {sid}: {error.strip().splitlines()[-1]}", err=True)
+    click.echo(f"{len(summary.graded)} graded, {len(summary.skipped)} already graded, {len(summary.failed)} failed "
+               f"in {summary.wall_s:.0f} s; class table: {Path(out) / 'grades.csv'}")
+    sys.exit(1 if summary.failed else 0)
 
 
 @click.command("check")

@@ -1,0 +1,5 @@
+"""``python -m harness.cli`` runs the labgrade command line."""
+
+from harness.cli import main
+
+main()
