@@ -1,0 +1,206 @@
+"""The per-submission report: ``OUT/<submission>/report.html`` (instructor) or ``feedback.html`` (student).
+
+Inputs are the files grading wrote (``execution.json``, ``grade.json``, ``figures/``,
+``executed.ipynb``); nothing is re-run. The instructor view has every rubric item
+with its evidence, the grader's measurements, the curves over the reference band,
+timing against the reference baseline and the sandbox details. The student view is
+built from `harness.report.gradescope.student_feedback`, the same data ``labgrade
+check`` prints: visible items only (hidden ones counted, never named), no evidence,
+no band, no reference numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from harness.labs import LABS, PROJECT_ROOT
+from harness.models import Execution, Grade
+from harness.report import curves, svg
+from harness.report.cells import figure_views, walkthrough
+from harness.report.gradescope import student_feedback
+from harness.report.images import ImageBudget
+from harness.report.notebook import write_notebook_html
+from harness.report.render import render_page, write_page
+from harness.report.timing import timing_rows
+from harness.rubric import Rubric, load_rubric
+
+REPORT = "report.html"
+FEEDBACK = "feedback.html"
+NOTEBOOK = "notebook.html"
+AUTO = "auto"
+
+
+@dataclass
+class ItemView:
+    """One rubric item as a report row."""
+
+    item: str
+    name: str
+    status: str
+    score: float
+    max_score: float
+    message: str
+    visibility: str = "visible"
+    evidence: list[tuple[str, Any]] | None = None
+    automatic: float | None = None
+    override_comment: str = ""
+    overridden: bool = False
+
+
+@lru_cache(maxsize=16)
+def _rubric(lab: str, mtime: float) -> Rubric:
+    return load_rubric(lab)
+
+
+def lab_rubric(lab: str) -> Rubric | None:
+    """The lab's current rubric (cached while its file is unchanged); None when it cannot be read."""
+    spec = LABS.get(lab)
+    if spec is None or not spec.rubric_path.is_file():
+        return None
+    try:
+        return _rubric(lab, spec.rubric_path.stat().st_mtime)
+    except (ValueError, OSError):
+        return None
+
+
+def default_calibration_dir(lab: str, mode: str) -> Path:
+    """Where ``labgrade reference calibrate`` leaves the per-seed runs (``$LABGRADE_CALIBRATION`` overrides)."""
+    root = Path(os.environ.get("LABGRADE_CALIBRATION") or PROJECT_ROOT / "reports" / "calibration")
+    return root / lab / mode
+
+
+def load_inputs(folder: Path) -> tuple[Execution, Grade | None]:
+    """Reads ``execution.json`` and, when present, ``grade.json`` of a submission folder.
+
+    Raises:
+        FileNotFoundError: when ``execution.json`` is missing.
+        harness.serialize.SchemaError: when a file is not a labgrade document.
+    """
+    folder = Path(folder)
+    exe_path = folder / "execution.json"
+    if not exe_path.is_file():
+        raise FileNotFoundError(f"No execution.json in {str(folder)!r}: not a labgrade results folder "
+                                "(expected OUT/<submission>/ written by `labgrade grade`).")
+    exe = Execution.from_json(exe_path.read_text(encoding="utf-8"))
+    grade_path = folder / "grade.json"
+    grade = Grade.from_json(grade_path.read_text(encoding="utf-8")) if grade_path.is_file() else None
+    return exe, grade
+
+
+def _items(grade: Grade, *, student_view: bool, exe: Execution) -> tuple[list[ItemView], dict]:
+    overrides = {o.item: o for o in grade.overrides}
+    if student_view:
+        fb = student_feedback(grade, exe)
+        rows = [ItemView(item=i["item"], name=i["name"], status=i["status"], score=i["score"],
+                         max_score=i["max_score"], message=i["message"]) for i in fb["items"]]
+    else:
+        fb = {}
+        rows = [ItemView(item=c.item, name=c.name, status=c.status, score=c.score, max_score=c.max_score,
+                         message=c.message, visibility=c.visibility, evidence=list(c.evidence.items()))
+                for c in grade.lab_result.checks]
+    for row in rows:
+        ov = overrides.get(row.item)
+        if ov is not None:
+            row.overridden, row.automatic, row.override_comment = True, ov.automatic, ov.comment
+    return rows, fb
+
+
+def _score(grade: Grade | None, fb: dict, student_view: bool) -> dict:
+    if grade is None:
+        return {"score": None, "max": None, "hidden_items": 0, "hidden_max": 0}
+    if student_view:
+        return {"score": fb["visible_score"], "max": fb["visible_max_score"], "hidden_items": fb["hidden_items"],
+                "hidden_max": fb["hidden_max_score"]}
+    return {"score": grade.score, "max": grade.max_score, "hidden_items": 0, "hidden_max": 0}
+
+
+def _notebook(folder: Path, exe: Execution, enabled: bool) -> dict:
+    executed = folder / "executed.ipynb"
+    dest = folder / NOTEBOOK
+    if not executed.is_file():
+        why = "the submission is a module" if exe.submission.kind == "module" else "none was saved"
+        return {"href": None, "note": f"No executed notebook ({why}); every cell is shown below."}
+    if enabled and (not dest.is_file() or dest.stat().st_mtime < executed.stat().st_mtime):
+        problem = write_notebook_html(executed, dest, title=exe.submission.student_id)
+        if problem:
+            return {"href": None, "note": f"notebook.html was not written: {problem}."}
+    return {"href": NOTEBOOK if dest.is_file() else None, "note": ""}
+
+
+def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
+                       calibration_dir: Path | str | None = AUTO, notebook: bool = True) -> dict:
+    """Everything the submission template draws (see `render_submission` for the arguments)."""
+    folder = Path(folder)
+    exe, grade = load_inputs(folder)
+    lab = exe.submission.lab
+    mode = "quick" if exe.quick else "full"
+    rubric = rubric or lab_rubric(lab)
+    bands = rubric.bands.get(mode, {}) if rubric else {}
+    if calibration_dir == AUTO:
+        calibration_dir = default_calibration_dir(lab, mode)
+    reference = curves.load_reference_histories(Path(calibration_dir)) if calibration_dir and not student_view else {}
+    charts = [{"svg": svg.line_chart(c), "caption": c.caption}
+              for c in curves.submission_charts(exe, bands=bands, reference=reference, show_reference=not student_view,
+                                                mode=mode)]
+    budget = ImageBudget()
+    figures = figure_views(exe, folder, budget)
+    blocks, orphans = walkthrough(exe, figures)
+    items, fb = _items(grade, student_view=student_view, exe=exe) if grade else ([], {})
+    notes = []
+    if grade and rubric and rubric.version != grade.lab_result.rubric_version and not student_view:
+        notes.append(f"Bands drawn from rubric version {rubric.version}; this submission was graded with "
+                     f"{grade.lab_result.rubric_version}.")
+    if budget.left_out:
+        notes.append(f"{budget.left_out} figure(s) left out to keep this page small; they are in "
+                     "notebook.html and figures/.")
+    return {
+        "student_view": student_view,
+        "exe": exe,
+        "grade": grade,
+        "lab": lab,
+        "lab_title": LABS[lab].title if lab in LABS else lab,
+        "mode": mode,
+        "file_name": Path(exe.submission.path).name,
+        "status_line": student_feedback(grade, exe)["output"].splitlines()[0] if grade else exe.status,
+        "score": _score(grade, fb, student_view),
+        "items": items,
+        "metrics": sorted(grade.lab_result.metrics.items()) if grade and not student_view else [],
+        "overrides": [o for o in grade.overrides if o.item in {i.item for i in items}] if grade else [],
+        "charts": charts,
+        "timing": timing_rows(exe, grade, rubric, mode=mode, student_view=student_view),
+        "blocks": blocks,
+        "orphans": orphans,
+        "notebook": _notebook(folder, exe, notebook),
+        "notes": notes,
+    }
+
+
+def render_submission(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
+                      calibration_dir: Path | str | None = AUTO, notebook: bool = True) -> Path:
+    """Writes the report of one graded submission and returns its path.
+
+    Args:
+        folder: ``OUT/<submission>/`` as written by grading (``execution.json`` required,
+            ``grade.json`` expected).
+        student_view: write ``feedback.html``, the student's view (what ``labgrade check``
+            shows), instead of the instructor's ``report.html``.
+        rubric: the rubric whose bands are drawn; default the lab's current rubric.
+        calibration_dir: folder of the calibration runs (``seed-*/result.json``) whose
+            per-epoch spread is drawn behind the curves; ``"auto"`` looks in
+            ``reports/calibration/<lab>/<mode>``; None draws only the rubric band.
+        notebook: also write ``notebook.html`` from ``executed.ipynb`` (nbconvert,
+            sanitised) when it is missing or older than the notebook.
+
+    Raises:
+        FileNotFoundError: when `folder` has no ``execution.json``.
+    """
+    ctx = submission_context(folder, student_view=student_view, rubric=rubric, calibration_dir=calibration_dir,
+                             notebook=notebook)
+    who = ctx["exe"].submission.student_id
+    title = f"{'Feedback' if student_view else 'Report'}: {who} — {ctx['lab_title']}"
+    html = render_page("submission.html.j2", title=title, **ctx)
+    return write_page(Path(folder) / (FEEDBACK if student_view else REPORT), html)
