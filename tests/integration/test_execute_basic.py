@@ -128,3 +128,17 @@ def test_keras2_apis_are_diagnosed(tmp_path, data_root):
     fit = [t for t in exe.trace if t.kind == "fit"][0]
     assert fit.optimizer_config["ignored_decay"] == pytest.approx(1e-4)
     assert [round(e.lr, 6) for e in fit.epoch_logs] == [0.01, 0.01]  # decay= really ignored
+
+
+def test_reloaded_models_are_compiled_under_the_trace(tmp_path, data_root):
+    """The trace wraps compile without making Keras think the class overrides it."""
+    nb = notebook(
+        tmp_path / "reload.ipynb",
+        "import keras, numpy as np\nm = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "m.compile(optimizer='sgd', loss='mse')\nm.fit(np.zeros((8, 3)), np.zeros(8), epochs=1, verbose=0)\n"
+        "m.save('m.keras')\nr = keras.models.load_model('m.keras')\nprint('loss', r.evaluate(np.zeros((8, 3)), np.zeros(8), verbose=0))",
+    )
+    exe = run(nb, data_root, tmp_path)
+    assert exe.status == "ok", exe.code_cells[0].error
+    assert "loss 0.0" in exe.code_cells[0].output
+    assert [t.kind for t in exe.trace] == ["compile", "fit", "compile"]  # load_model compiles again
