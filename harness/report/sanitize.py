@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from functools import lru_cache
 
 from harness.report.markdown import safe_url
 
@@ -54,11 +55,17 @@ def clean_html(fragment) -> str:
     Args:
         fragment: HTML text (str or bytes).
     """
-    import bleach
-
     text = fragment.decode("utf-8", "replace") if isinstance(fragment, bytes) else str(fragment)
-    return bleach.clean(text, tags=_ALLOWED_TAGS, attributes=_allowed_attribute,
-                        protocols=["http", "https", "mailto", "data"], strip=False, strip_comments=True)
+    return _cleaner().clean(text)
+
+
+@lru_cache(maxsize=1)
+def _cleaner():
+    """One bleach Cleaner per process: building its HTML parser costs more than cleaning a cell."""
+    from bleach.sanitizer import Cleaner
+
+    return Cleaner(tags=_ALLOWED_TAGS, attributes=_allowed_attribute, protocols=["http", "https", "mailto", "data"],
+                   strip=False, strip_comments=True)
 
 
 def sha256_source(text: str) -> str:

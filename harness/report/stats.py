@@ -118,7 +118,7 @@ def class_stats(grades: Sequence[Grade], *, folders: Sequence[str] | None = None
         "stats_version": STATS_VERSION,
         "submissions": len(grades),
         "labs": labs,
-        "max_score": grades[0].max_score if len(labs) == 1 and grades else None,
+        "max_score": grades[0].max_score if len({g.max_score for g in grades}) == 1 else None,
         "score": _summary([g.score for g in grades]) if len(labs) == 1 else None,
         "percent": _summary(percents),
         "histogram": {"edges": list(HISTOGRAM_EDGES), "counts": histogram(percents)},

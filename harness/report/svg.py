@@ -98,7 +98,7 @@ def _tick_label(v: float, step: float) -> str:
 
 def line_chart(chart: Chart, *, width: int = 560, height: int = 260) -> Markup:
     """Renders `chart` as an inline ``<svg>`` element."""
-    left, right, top, bottom = 56, 18 + (14 if chart.marks else 0), 28, 42
+    left, right, top, bottom = 56, 18 + 6 * len(chart.marks), 28, 42
     legend = [(s.label, s.color, s.dashed, "line") for s in chart.series]
     if chart.envelope:
         legend.append((chart.envelope_label or "reference runs", -1, False, "envelope"))
@@ -166,7 +166,7 @@ def line_chart(chart: Chart, *, width: int = 560, height: int = 260) -> Markup:
             else:
                 out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.8"{dash}/>')
     for n, (lo, hi, color_i, label) in enumerate(chart.marks):
-        x = left + pw + 4 + (n % 3) * 4
+        x = left + pw + 5 + n * 6
         color = PALETTE[color_i % len(PALETTE)]
         out.append(f'<line x1="{x}" x2="{x}" y1="{sy(hi):.1f}" y2="{sy(lo):.1f}" stroke="{color}" stroke-width="2.5">'
                    f'<title>{escape(label)}</title></line>')
@@ -184,7 +184,7 @@ def line_chart(chart: Chart, *, width: int = 560, height: int = 260) -> Markup:
                        f'stroke-width="2"{dash}/>')
         out.append(f'<text x="{lx + 28}" y="{ly + 4}" fill="#1f2328">{escape(_short(label))}</text>')
     out.append("</svg>")
-    return Markup("".join(out))
+    return Markup("\n".join(out))
 
 
 def _short(label: str, limit: int = 60) -> str:
@@ -195,7 +195,7 @@ def _legend_layout(labels: list[str], width: int) -> list[tuple[float, int]]:
     """``(x, row)`` of each legend entry, flowing left to right and wrapping at `width`."""
     out, x, row = [], 10.0, 0
     for label in labels:
-        w = 28 + 6.2 * len(_short(label)) + 16
+        w = 28 + 7.0 * len(_short(label)) + 18
         if x > 10 and x + w > width:
             x, row = 10.0, row + 1
         out.append((x, row))
@@ -260,4 +260,4 @@ def histogram(counts: Sequence[int], edges: Sequence[float], *, title: str, xlab
     out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" stroke="#8c959f"/>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle" fill="#59636e">'
                f'{escape(xlabel)}</text></svg>')
-    return Markup("".join(out))
+    return Markup("\n".join(out))
