@@ -157,10 +157,62 @@ def check(
     from harness.models import Execution
     from harness.report.feedback import check_report
 
+    from harness.grading import submission_id
+    from harness.report.render import render_submission
+
     grade = grade_one(path, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox, weights=weights,
                       progress=progress)
-    from harness.grading import submission_id
+    folder = Path(out) / submission_id(grade.submission)
+    execution = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
+    page = render_submission(folder, student_view=True)
+    return check_report(grade, execution, page=page)
 
-    exe_path = Path(out) / submission_id(grade.submission) / "execution.json"
-    execution = Execution.from_json(exe_path.read_text(encoding="utf-8"))
-    return check_report(grade, execution)
+
+def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True):
+    """Re-renders every report of `out` and its dashboard from stored results (nothing is re-run).
+
+    Args:
+        out: a results folder written by `grade` (or a calibration folder).
+        student_view: write each submission's feedback.html (visible items only) instead
+            of the instructor's report.html.
+        notebook: also (re)write notebook.html from each executed notebook.
+
+    Returns:
+        A `harness.report.site.RenderSummary`: dashboard path, pages written, problems.
+    """
+    from harness.report.site import render_site
+
+    return render_site(Path(out), student_view=student_view, notebook=notebook)
+
+
+def demo(
+    *,
+    lab: str = "dropout",
+    out: str | Path = "reports/demo",
+    data_root: str | Path | None = None,
+    quick: bool = True,
+    jobs: int = 2,
+    progress=None,
+) -> Path:
+    """The main job end to end: grade the bundled sample submissions of `lab` and render the reports.
+
+    Args:
+        lab: which lab's samples (``submissions/<lab>/``); a Fashion-MNIST lab by default,
+            whose data Keras downloads without an account.
+        out: results folder.
+        data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache and downloads).
+        quick: quick mode (small data, about a minute per sample); False for full size.
+        jobs: worker processes.
+        progress: a `harness.batch.progress.Progress`.
+
+    Returns:
+        Path of the class dashboard (``out/index.html``).
+    """
+    from harness.labs import PROJECT_ROOT
+
+    samples = PROJECT_ROOT / "submissions" / lab
+    if not samples.is_dir():
+        raise FileNotFoundError(f"No bundled samples for lab {lab!r} at {samples}.")
+    grade([samples], lab=lab, out=out, quick=quick, data_root=data_root, jobs=jobs, progress=progress)
+    summary = report(out)
+    return summary.dashboard

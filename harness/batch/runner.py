@@ -187,3 +187,6 @@ def write_class_outputs(out: Path, summary: BatchSummary | None = None) -> None:
         stats["run"] = {"graded": len(summary.graded), "skipped": len(summary.skipped),
                         "failed": summary.failed, "problems": summary.problems + problems}
     write_atomic(Path(out) / "class_stats.json", json.dumps(stats, indent=2, default=str))
+    from harness.report.site import render_site
+
+    render_site(Path(out))

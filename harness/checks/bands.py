@@ -51,7 +51,7 @@ def shared_layers(ctx: GradeContext, name: str, other: str) -> list[str]:
     a, b = ctx.export(name), ctx.export(other)
     if a is None or b is None or not isinstance(a.data, dict) or not isinstance(b.data, dict):
         return []
-    ids_b = {l.get("id") for l in b.data.get("layers", []) if l.get("params")}
+    ids_b = {l.get("id") for l in b.data.get("layers", []) if l.get("params") and l.get("id")}
     return [l["name"] for l in a.data.get("layers", []) if l.get("params") and l.get("id") in ids_b]
 
 
@@ -100,20 +100,35 @@ def band(ctx: GradeContext, item: Item) -> Verdict:
                           f"(inputs prepared as {m.preprocessing}).{hint}", **evidence)
 
 
+def verified_histories(ctx: GradeContext) -> tuple[dict[str, tuple[str, dict]], list[str]]:
+    """Canonical key -> (name, history) for histories a traced fit produced; and the names that no fit produced."""
+    exp = ctx.export("histories")
+    found = by_canonical(exp.data if exp else {})
+    verified = {k: v for k, v in found.items() if matching_fit(v[1], ctx.execution.trace) is not None}
+    return verified, [v[0] for k, v in found.items() if k not in verified]
+
+
 @register("histories_present")
 def histories_present(ctx: GradeContext, item: Item) -> Verdict:
-    """Every expected key (optimizer or schedule) present in ``histories``."""
+    """Every expected key (optimizer or schedule) present in ``histories``, produced by a real training run."""
     keys = list(item.params["keys"])
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
+    verified, forged = verified_histories(ctx)
     missing = [k for k in keys if k not in found]
     unknown = [n for n in (exp.data or {}) if n not in {v[0] for v in found.values()}] if exp else []
-    if not missing:
-        return Verdict.passed(f"All {len(keys)} present: {', '.join(found[k][0] for k in keys)}.")
-    msg = f"Missing from `histories`: {', '.join(missing)} ({len(keys) - len(missing)} of {len(keys)} present)."
+    ok = [k for k in keys if k in verified]
+    if len(ok) == len(keys):
+        return Verdict.passed(f"All {len(keys)} present: {', '.join(verified[k][0] for k in keys)}.")
+    notes = []
+    if missing:
+        notes.append(f"missing from `histories`: {', '.join(missing)}")
+    if forged:
+        notes.append(f"not produced by any training run the harness recorded: {', '.join(map(str, forged))}")
     if unknown:
-        msg += f" Names not recognised: {', '.join(map(str, unknown))}; use names like {', '.join(keys)}."
-    return Verdict((len(keys) - len(missing)) / len(keys), msg, {"missing": missing})
+        notes.append(f"names not recognised: {', '.join(map(str, unknown))} (use names like {', '.join(keys)})")
+    return Verdict(len(ok) / len(keys), f"{len(ok)} of {len(keys)} present and trained; " + "; ".join(notes) + ".",
+                   {"missing": missing, "unverified": forged})
 
 
 @register("history_bands")
@@ -127,10 +142,10 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
         raise CheckError(f"no {ctx.mode}-mode bands named {prefix}.* in {ctx.rubric.path}; run "
                          f"`labgrade reference calibrate {ctx.lab.id}`")
     inside, notes, evidence = 0, [], {}
-    for key, b in bands.items():
-        if key not in found:
-            notes.append(f"{key}: missing")
-            continue
+    present = {k: b for k, b in bands.items() if k in found}
+    if not present:
+        return Verdict.failed("No history with a recognised name: nothing to compare with the reference bands.")
+    for key, b in present.items():
         name, hist = found[key]
         value = final(hist, log)
         if value is None:
@@ -146,10 +161,11 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
             inside += 1
         else:
             notes.append(f"{name}: final {log} {value:.1%} is below the reference range")
-    fraction = inside / len(bands)
+    # Missing runs are all_present's concern; this item judges the runs that are there.
+    fraction = inside / len(present)
     if fraction == 1:
-        return Verdict(1.0, f"All {len(bands)} final {log} values within their reference ranges.", evidence)
-    return Verdict(fraction, f"{inside} of {len(bands)} within range. " + "; ".join(notes) + ".", evidence)
+        return Verdict(1.0, f"All {len(present)} final {log} values within their reference ranges.", evidence)
+    return Verdict(fraction, f"{inside} of {len(present)} within range. " + "; ".join(notes) + ".", evidence)
 
 
 @register("train_val_gap")

@@ -26,4 +26,4 @@ def figures(ctx: GradeContext, item: Item) -> Verdict:
     note = f" ({blank} blank)" if blank else ""
     return Verdict(len(figs) / want, f"Expected at least {want} figure(s); found {len(figs)}{note}. Plot the "
                                      "learning curves with matplotlib and display them (plt.show()).",
-                   figures=len(figs), blank=blank)
+                   {"figures": len(figs), "blank": blank})

@@ -113,14 +113,28 @@ def top3_equivalence(ctx: GradeContext, item: Item) -> Verdict:
     return Verdict(fraction, "; ".join(notes) + "." + hint, evidence)
 
 
+def models_per_call(ctx: GradeContext, n_calls: int) -> list[str] | None:
+    """Model ids used by the last `n_calls` predict() calls (the grader's calls of the export step)."""
+    predicts = [t for t in ctx.execution.trace if t.kind == "predict"]
+    if len(predicts) < n_calls:
+        return None
+    return [t.model_id for t in predicts[-n_calls:]]
+
+
 @register("call_latency")
 def call_latency(ctx: GradeContext, item: Item) -> Verdict:
-    """Latency of the second classify() call against the reference's second call, as a ratio."""
+    """The model is built once, not on every call; the second call's latency is reported against the reference.
+
+    Whether each call built a new model comes from the trace (the model object each
+    predict() ran on), which does not depend on how loaded the machine was; the
+    latency ratio (measured in two different processes) is evidence only, unless the
+    trace saw no predict() calls.
+    """
     max_ratio = float(item_param(item, "max_ratio", 3.0))
     exp = ctx.export("classify")
-    calls = {c.input: c for c in (exp.calls if exp else [])}
-    first = next((c for k, c in calls.items() if "#" not in k and not k.startswith("hidden")), None)
-    second = next((c for k, c in calls.items() if k.endswith("#2")), None)
+    calls = list(exp.calls if exp else [])
+    first = next((c for c in calls if "#" not in c.input and not c.input.startswith("hidden")), None)
+    second = next((c for c in calls if c.input.endswith("#2")), None)
     if first is None or second is None or second.seconds is None or second.error:
         return Verdict.failed("classify() could not be called twice on the sample image.")
     ref = reference_outputs(ctx)
@@ -128,19 +142,23 @@ def call_latency(ctx: GradeContext, item: Item) -> Verdict:
     ratio = second.seconds / ref_s if ref_s else None
     evidence = {"first_s": first.seconds, "second_s": second.seconds, "reference_second_s": ref_s, "ratio": ratio,
                 "reference_build_s": ref.get("build_s")}
-    rebuilt = first.seconds and second.seconds > 0.5 * first.seconds and second.seconds > 2 * ref_s
     if ratio is not None:
         ctx.metrics["latency_ratio"] = round(ratio, 2)
+    ids = models_per_call(ctx, len([c for c in calls if not c.error]))
+    timing = (f"second call {second.seconds:.2f} s vs the reference's {ref_s:.2f} s"
+              + (f" ({ratio:.1f}x)" if ratio else ""))
+    if ids is not None:
+        evidence["models_used"] = len(set(ids))
+        if len(set(ids)) == 1:
+            return Verdict(1.0, f"The model is built once and reused across calls; {timing}.", evidence)
+        return Verdict.failed(
+            f"classify() builds a new model on every call ({len(set(ids))} models for {len(ids)} calls): first call "
+            f"{first.seconds:.2f} s, {timing}. Build ResNet50 once, outside classify(), and reuse it.", **evidence)
     if ratio is not None and ratio <= max_ratio:
-        return Verdict(1.0, f"Second call {second.seconds:.2f} s ({ratio:.1f}x the reference's {ref_s:.2f} s).",
-                       evidence)
-    msg = f"Second call took {second.seconds:.2f} s, {ratio:.1f}x the reference's {ref_s:.2f} s" if ratio else \
-        f"Second call took {second.seconds:.2f} s"
-    if rebuilt:
-        msg += (f" - about as long as the first call ({first.seconds:.2f} s): the model is rebuilt on every call. "
-                "Build ResNet50 once, outside classify(), and reuse it.")
+        return Verdict(1.0, f"Second call fast enough: {timing}.", evidence)
     fraction = 0.5 if ratio is not None and ratio <= 2 * max_ratio else 0.0
-    return Verdict(fraction, msg + ".", evidence)
+    return Verdict(fraction, f"Slow second call: {timing}. If the model is rebuilt on every call, build it once "
+                             "outside classify().", evidence)
 
 
 def _sample_prediction(ctx: GradeContext, image_key: str):

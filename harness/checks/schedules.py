@@ -140,12 +140,15 @@ def schedule_shape(ctx: GradeContext, item: Item) -> Verdict:
 @register("same_epochs")
 def same_epochs(ctx: GradeContext, item: Item) -> Verdict:
     """Every compared run trained for the same number of epochs (a fair comparison)."""
+    from harness.checks.bands import verified_histories
+
     exp = ctx.export("histories")
     if exp is None:
         return Verdict.failed("`histories` is missing.")
-    lengths = {name: len(h.get("loss", [])) for name, h in exp.data.items() if isinstance(h, dict)}
+    verified, _ = verified_histories(ctx)
+    lengths = {name: len(h.get("loss", [])) for name, h in verified.values()}
     if not lengths:
-        return Verdict.failed("`histories` holds no training history.")
+        return Verdict.failed("`histories` holds no history produced by a training run the harness recorded.")
     if len(set(lengths.values())) == 1:
         return Verdict.passed(f"All {len(lengths)} runs trained for {next(iter(lengths.values()))} epochs.")
     detail = ", ".join(f"{n}: {k}" for n, k in lengths.items())

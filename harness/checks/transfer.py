@@ -56,10 +56,15 @@ def frozen_first_fit(ctx: GradeContext, item: Item) -> Verdict:
 
 
 def _unfreeze_point(fits: list[TraceEvent]) -> int | None:
+    """Index of the fine-tuning fit: the first fit with fewer frozen layers than the one before.
+
+    Without any unfreezing (the layers were never frozen, or never unfrozen), the second
+    fit is the second phase: each flaw then costs its own item only.
+    """
     for i in range(1, len(fits)):
         if len(fits[i].frozen_layers) < len(fits[i - 1].frozen_layers):
             return i
-    return None
+    return 1 if len(fits) >= 2 and not fits[0].frozen_layers else None
 
 
 @register("transfer_recompiled")
@@ -71,13 +76,13 @@ def recompiled(ctx: GradeContext, item: Item) -> Verdict:
     k = _unfreeze_point(fits)
     if k is None:
         return Verdict.failed(f"The transferred model was trained in {len(fits)} fit call(s) without unfreezing the "
-                              "reused layers in between: unfreeze them, compile again, and fit more.")
+                              "reused layers afterwards: unfreeze them, compile again, and fit more.")
     later = fits[k]
     if later.stale_trainable or later.compile_count <= fits[k - 1].compile_count:
         return Verdict.failed("The layers were unfrozen but the model was not compiled again before training on: "
                               "after changing layer.trainable, call model.compile(...) again so the change takes "
                               "effect.", fit_compile_counts=[f.compile_count for f in fits])
-    return Verdict.passed(f"Recompiled after unfreezing (fit {k + 1} of {len(fits)}).")
+    return Verdict.passed(f"Recompiled before the fine-tuning phase (fit {k + 1} of {len(fits)}).")
 
 
 @register("transfer_lower_lr")

@@ -25,12 +25,16 @@ def main():
 
 def _register() -> None:
     from harness.cli.data import data
+    from harness.cli.demo import demo_command
     from harness.cli.grade import check_command, grade_command
+    from harness.cli.report import report_command
     from harness.cli.run import run_command
 
     main.add_command(run_command)
     main.add_command(grade_command)
     main.add_command(check_command)
+    main.add_command(report_command)
+    main.add_command(demo_command)
     main.add_command(data)
     try:
         from harness.cli.reference import reference

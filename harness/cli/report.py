@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from harness import api
 from harness.cli.options import default
-from harness.report.site import render_site
 
 
 @click.command("report")
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--student-view", is_flag=True, default=default(render_site, "student_view"),
+@click.option("--student-view", is_flag=True, default=default(api.report, "student_view"),
               help="Write each submission's feedback.html (what `labgrade check` shows: visible items only, "
                    "no evidence or bands) instead of the instructor's report.html.")
 @click.option("--no-notebook", is_flag=True, help="Do not (re)write notebook.html from executed.ipynb.")
@@ -24,7 +24,7 @@ def report_command(out, student_view, no_notebook):
     calibration folder (reports/calibration/<lab>) gets its reference pages instead.
     The last line printed is the path of the dashboard.
     """
-    summary = render_site(out, student_view=student_view, notebook=not no_notebook)
+    summary = api.report(out, student_view=student_view, notebook=not no_notebook)
     for problem in summary.problems:
         click.echo(f"warning: not rendered: {problem}", err=True)
     kind = "feedback page(s)" if student_view else "report(s)"

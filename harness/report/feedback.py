@@ -25,7 +25,7 @@ class CheckReport:
     status: str
 
 
-def check_report(grade: Grade, execution: Execution) -> CheckReport:
+def check_report(grade: Grade, execution: Execution, *, page=None) -> CheckReport:
     """Builds the student summary from a grade, leaving hidden items unnamed."""
     fb = student_feedback(grade, execution)
     lines = [f"labgrade check: {fb['submission']} ({fb['lab']})", "", fb["output"], ""]
@@ -39,4 +39,6 @@ def check_report(grade: Grade, execution: Execution) -> CheckReport:
     if fb["hidden_items"]:
         lines.append(f"{fb['hidden_items']} more item(s) worth {fb['hidden_max_score']:g} points are graded after "
                      "you submit.")
+    if page is not None:
+        lines.append(f"Full feedback with your figures: {page}")
     return CheckReport(text="\n".join(lines), feedback=fb, status=execution.status)

@@ -27,7 +27,10 @@ def _output(grade: Grade, execution: Execution) -> str:
         lines.append(f"Detail: {execution.status_detail}.")
     for d in execution.diagnoses:
         lines.append(f"Keras 2 API `{d.api}` (cell {d.cell_index}): {d.message} Use: {d.replacement}")
+    visible = {c.item for c in grade.lab_result.checks if c.visibility == "visible"}
     for ov in grade.overrides:
+        if ov.item not in visible:  # a hidden item's manual grade stays in that item's own output
+            continue
         lines.append(f"Manually graded `{ov.item}`: {ov.points:g} points (automatic: {ov.automatic:g})"
                      + (f" - {ov.comment}" if ov.comment else ""))
     return "\n".join(lines)

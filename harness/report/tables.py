@@ -51,5 +51,15 @@ def write_grades_csv(out_dir: Path) -> Path:
 
     grades, _ = load_grades(out_dir)
     path = Path(out_dir) / "grades.csv"
-    write_atomic(path, grades_frame(grades).to_csv(index=False))
+    frame = grades_frame(grades)
+    for column in ("submission", "student", "overrides"):
+        if column in frame:
+            frame[column] = frame[column].map(_no_formula)
+    write_atomic(path, frame.to_csv(index=False))
     return path
+
+
+def _no_formula(value):
+    """Student-controlled text starting like a spreadsheet formula is quoted (CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -300,6 +300,13 @@ def _labgrade_install(cfg):
                 self.steps = 0
                 self.current = {"epoch": int(epoch), "lr": self.lr()}
 
+            def on_train_batch_begin(self, batch, logs=None):
+                if self.steps == 0 and self.current is not None:
+                    # Per-step schedules (1cycle callbacks, schedule objects) set the rate for
+                    # the first batch after on_epoch_begin: read it here, after the
+                    # submission's own callbacks (this one runs last).
+                    self.current["lr"] = self.lr()
+
             def on_train_batch_end(self, batch, logs=None):
                 self.steps += 1
 

@@ -1,0 +1,29 @@
+"""``labgrade demo``: grade the bundled sample submissions and write the HTML reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness import api
+from harness.cli.options import data_root_option, default
+
+
+@click.command("demo")
+@click.option("--lab", default=default(api.demo, "lab"), show_default=True,
+              help="Whose bundled samples (submissions/<lab>/) to grade.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.demo, "out"),
+              show_default=True, help="Results folder (reports, grades.csv, dashboard).")
+@click.option("--full", is_flag=True, help="Full-size data instead of quick mode (much slower on a CPU).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default(api.demo, "jobs"), show_default=True,
+              help="Worker processes.")
+@data_root_option
+def demo_command(lab, out, full, jobs, data_root):
+    """Grade the bundled sample submissions of one lab and write the reports; print the dashboard path.
+
+    Online, Keras downloads Fashion-MNIST on first use; offline, pass --data-root (or
+    set LABGRADE_DATA) to a folder laid out like shared/data.
+    """
+    dashboard = api.demo(lab=lab, out=out, data_root=data_root, quick=not full, jobs=jobs)
+    click.echo(f"dashboard: {Path(dashboard).resolve()}")
