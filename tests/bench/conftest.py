@@ -1,0 +1,59 @@
+"""``make bench``: machine info for pytest-benchmark's JSON, and labgrade's own run JSON and table.
+
+pytest-benchmark's saved JSON (``.benchmarks/``) gets labgrade's extended machine info
+and fingerprint (backend, precision, Keras/TF/JAX versions, device name, driver). Each
+benchmark test also adds a `harness.bench.results.Measurement` to a session `BenchRun`,
+written at the end as ``reports/bench/pytest-<fingerprint>-<time>.json`` and
+``reports/bench/latest.json`` (the schema ``labgrade bench --compare --input`` reads),
+with the readable table printed in the terminal summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+_RUN = pytest.StashKey()
+OUT_DIR = REPO / "reports" / "bench"
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    from harness.bench.machine import fingerprint
+    from harness.bench.machine import machine_info as labgrade_info
+
+    info = labgrade_info()
+    machine_info["labgrade"] = info
+    machine_info["labgrade_fingerprint"] = fingerprint(info)
+
+
+@pytest.fixture(scope="session")
+def bench_run(request):
+    """The session's `BenchRun`; benchmark tests add their measurements to it."""
+    from harness.bench.results import BenchRun
+
+    run = request.config.stash.get(_RUN, None)
+    if run is None:
+        run = BenchRun(suites=["pytest"], command="make bench")
+        request.config.stash[_RUN] = run
+    return run
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    run = config.stash.get(_RUN, None)
+    if run is None or not run.measurements:
+        return
+    from harness.bench.machine import fingerprint, machine_info
+    from harness.bench.table import format_run
+
+    run.machine = machine_info()
+    run.fingerprint = fingerprint(run.machine)
+    stamp = run.started.replace(":", "").replace("-", "")[:15]
+    path = run.save(OUT_DIR / f"pytest-{run.fingerprint}-{stamp}.json")
+    run.save(OUT_DIR / "latest.json")
+    table = format_run(run)
+    path.with_suffix(".txt").write_text(table + "\n", encoding="utf-8")
+    terminalreporter.write_sep("=", "labgrade benchmarks")
+    terminalreporter.write_line(table)
+    terminalreporter.write_line(f"wrote {path} (compare: labgrade bench --compare --input {OUT_DIR / 'latest.json'})")

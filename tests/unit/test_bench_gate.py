@@ -1,0 +1,52 @@
+"""``labgrade bench`` end to end on the ``tiny`` suite: --save, then --compare fails on a
+real 2x slowdown (every timed round stretched by sleeping) and passes on a rerun."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from harness.cli.bench import bench_command
+
+
+def _invoke(*args):
+    return CliRunner().invoke(bench_command, list(args), catch_exceptions=False)
+
+
+def test_compare_fails_on_2x_slowdown_and_passes_on_rerun(tmp_path):
+    common = ["--suite", "tiny", "--baselines", str(tmp_path / "baselines"), "--out", str(tmp_path / "out")]
+    saved = _invoke(*common, "--save")
+    assert saved.exit_code == 0, saved.output
+    [baseline] = (tmp_path / "baselines").glob("*.json")
+    assert set(json.loads(baseline.read_text())["benchmarks"]) == {"python_loop", "numpy_matmul"}
+
+    slow = _invoke(*common, "--compare", "--slowdown", "2")
+    assert slow.exit_code == 1, slow.output
+    assert "REGRESSION" in slow.output and "regressed" in slow.output
+
+    # A rerun may meet a busy machine: it must pass at least once in three tries.
+    codes = []
+    for _ in range(3):
+        codes.append(_invoke(*common, "--compare").exit_code)
+        if codes[-1] == 0:
+            break
+    assert codes[-1] == 0, codes
+    latest = json.loads((tmp_path / "out" / "latest.json").read_text())
+    assert latest["kind"] == "labgrade-bench" and latest["machine"]["cpu_count"]
+
+
+def test_compare_input_reads_a_saved_run(tmp_path):
+    common = ["--suite", "tiny", "--baselines", str(tmp_path / "b"), "--out", str(tmp_path / "o")]
+    assert _invoke(*common, "--save").exit_code == 0
+    again = _invoke("--input", str(tmp_path / "o" / "latest.json"), "--compare", "--baselines", str(tmp_path / "b"))
+    assert again.exit_code == 0 and "Compared with the baseline of this machine" in again.output
+
+
+def test_unknown_precision_and_bad_input_are_usage_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    res = CliRunner().invoke(bench_command, ["--input", str(bad), "--compare"])
+    assert res.exit_code != 0 and "Not a labgrade benchmark run" in res.output
+    res = CliRunner().invoke(bench_command, ["--precision", "float16"])
+    assert res.exit_code == 2 and "float16" in res.output
