@@ -84,13 +84,18 @@ def shared_data_root() -> Path | None:
 
 
 def test_source(tmp_dir: Path, *, prefer_real: bool = True):
-    """A `DataSource` for tests: the real data root when present, else a synthetic one in `tmp_dir`.
+    """A `DataSource` for tests: the real data root when present, else a synthetic one in `tmp_dir`
+    (also when ``$LABGRADE_TEST_SYNTHETIC=1``).
 
     Returns:
         ``(source, is_real)``.
     """
     from harness.data.source import DataSource
 
+    import os
+
+    if os.environ.get("LABGRADE_TEST_SYNTHETIC") == "1":  # exercise the no-data path where data exists
+        prefer_real = False
     real = shared_data_root() if prefer_real else None
     if real is not None:
         return DataSource(root=real, allow_download=False), True
