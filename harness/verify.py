@@ -218,9 +218,12 @@ def check_throughput(key: str, value: float, base: float | None, source: str, *,
 
 
 def lab_config(module, calibration: dict) -> dict | None:
-    """The calibration's configuration, restricted to keys the lab's ``DEFAULTS`` know."""
+    """The calibration's configuration as overrides: scalar values of keys the lab's ``DEFAULTS``
+    know that differ from the default (structured entries, such as the list of optimizers or the
+    schedules' formulas, are recorded descriptions, not overrides)."""
     known = getattr(module, "DEFAULTS", {})
-    cfg = {k: v for k, v in (calibration.get("config") or {}).items() if k in known}
+    cfg = {k: v for k, v in (calibration.get("config") or {}).items()
+           if k in known and isinstance(v, (str, int, float, bool)) and v != known[k]}
     return cfg or None
 
 

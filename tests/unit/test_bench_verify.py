@@ -75,9 +75,10 @@ def test_reference_baseline_same_machine_calibration_then_saved_file(tmp_path):
 
 def test_lab_config_keeps_only_keys_the_lab_knows():
     class Module:
-        DEFAULTS = {"epochs": 10, "alpha": 0.35}
+        DEFAULTS = {"epochs": 10, "alpha": 1.0, "optimizers": ("sgd", "adam")}
 
-    assert lab_config(Module, CAL) == {"epochs": 10, "alpha": 0.35}
+    cal = {"config": {**CAL["config"], "optimizers": ["sgd", "adam"], "weights_id": "x"}}
+    assert lab_config(Module, cal) == {"alpha": 0.35}  # only scalar keys that differ from the default
     assert lab_config(Module, {}) is None
 
 
