@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]" "$(TF_PKG)" jax
+	$(BIN)/python -m pip install -q -e ".[test]" "$(TF_PKG)"
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -11,19 +11,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def real_data_root() -> Path | None:
-    """The real, read-only data root, when this machine has it.
+    """The real, read-only data root, when this machine has it (see tests/fixtures/data.py)."""
+    from tests.fixtures.data import shared_data_root
 
-    Looked for in ``$LABGRADE_TEST_DATA``, then ``../shared/data`` next to the
-    checkout, then ``/work/shared/data``. ``LABGRADE_TEST_SYNTHETIC=1`` pretends there is
-    none (to check what CI without the real data runs).
-    """
-    if os.environ.get("LABGRADE_TEST_SYNTHETIC") == "1":
-        return None
-    candidates = [os.environ.get("LABGRADE_TEST_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]
-    for c in candidates:
-        if c and (Path(c) / "keras-home" / "datasets" / "fashion-mnist").is_dir():
-            return Path(c)
-    return None
+    return shared_data_root()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,9 +35,9 @@ def _isolated_caches(tmp_path_factory):
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory) -> Path:
     """A generated data root (Fashion-MNIST-shaped, class index, cats/dogs zip, samples)."""
-    from tests.fixtures.synthetic_data import build
+    from harness.data.synthetic import make_data_root
 
-    return build(tmp_path_factory.mktemp("synthetic-data"))
+    return make_data_root(tmp_path_factory.mktemp("synthetic-data"))
 
 
 @pytest.fixture(scope="session")

@@ -57,3 +57,20 @@ def prepare_catsdogs(zip_path, out, per_split, force):
     for split, counts in layout.counts.items():
         click.echo(f"  {split:<5} " + ", ".join(f"{n} {cls}" for cls, n in counts.items()))
     click.echo(f"written to {layout.root} (zip fingerprint {layout.fingerprint})")
+
+
+@data.command("synthesize")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to create, laid out like a data root.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the generated data.")
+def synthesize(out, seed):
+    """Write a small synthetic data root (learnable Fashion-MNIST-shaped images, a cats/dogs zip,
+    a class index, sample images) to try labgrade without the real data.
+
+    It holds no pretrained weights: labs that need them fail where they load them, with the
+    message naming the missing file. Bands calibrated on real data do not apply to it.
+    """
+    from harness.data.synthetic import make_data_root
+
+    root = make_data_root(out, seed=seed)
+    click.echo(f"synthetic data root written to {root}; use --data-root {root}")

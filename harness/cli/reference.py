@@ -96,6 +96,12 @@ def run_cmd(lab, seed, quick, backend, data_root, config_pairs, out_dir):
     for name, fig in res.figures.items():
         click.echo(f"  figure {name}: {fig}")
     click.echo(f"  result: {path}")
+    from harness.calibration import read_band_section
+    from harness.labs import get_lab
+    from harness.report.reference import render_reference
+
+    page = render_reference(out, results=[res], rubric_section=read_band_section(get_lab(lab).rubric_path))
+    click.echo(f"  report: {page}")
 
 
 @reference.command("calibrate")
@@ -118,14 +124,22 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
         click.echo(f"  seed {res.seed}: {shown} ({res.timings.get('wall_s', 0):.1f} s)")
 
     click.echo(f"Calibrating {lab} ({'quick' if quick else 'full'}) over {seeds} seeds...")
+    out = Path(out_dir) if out_dir else Path("reports") / "calibration" / lab
     cal = calibrate(lab, seeds=seeds, quick=quick, source=_source(data_root), config=_parse_config(config_pairs),
                     margin=margin, rubric_path=Path(rubric_path) if rubric_path else None, write=not dry_run,
-                    out_dir=Path(out_dir) if out_dir else Path("reports") / "calibration" / lab, on_result=progress)
+                    out_dir=out, on_result=progress)
     for name, b in cal.section.get("bands", {}).items():
         click.echo(f"  {name:32s} [{b['low']:.4f}, {b['high']:.4f}]  mean {b['mean']:.4f}  std {b['std']:.4f}")
     ttb = cal.section["calibration"]["throughput"]["time_to_band_s"]
     click.echo(f"  time to band (s): {ttb}")
     click.echo(f"  wrote {cal.rubric_path}" if cal.rubric_path else "  (dry run: rubric not written)")
+    from harness.calibration import read_band_section
+    from harness.labs import get_lab
+    from harness.report.reference import render_reference
+
+    page = render_reference(out, results=cal.results, section=cal.section,
+                            rubric_section=read_band_section(cal.rubric_path or get_lab(lab).rubric_path))
+    click.echo(f"  report: {page}")
 
 
 @reference.command("compare")

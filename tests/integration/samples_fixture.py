@@ -110,11 +110,10 @@ def load_cases(root: Path = SUBMISSIONS) -> list[SampleCase]:
 
 
 def data_root() -> Path | None:
-    """The real offline data root next to the checkout (or from ``$LABGRADE_TEST_DATA``)."""
-    for candidate in (DATA_ROOT, os.environ.get("LABGRADE_TEST_DATA")):
-        if candidate and (Path(candidate) / "keras-home" / "datasets" / "fashion-mnist").is_dir():
-            return Path(candidate)
-    return None
+    """The real offline data root (see `tests.fixtures.data.shared_data_root`)."""
+    from tests.fixtures.data import shared_data_root
+
+    return shared_data_root()
 
 
 class _Guard(Exception):

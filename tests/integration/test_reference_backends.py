@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reference.synthetic import test_source
+from tests.fixtures.data import test_source
 
 ROOT = Path(__file__).resolve().parents[2]
 

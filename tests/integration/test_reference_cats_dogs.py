@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from reference.synthetic import test_source
+from tests.fixtures.data import test_source
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reference.synthetic import test_source
+from tests.fixtures.data import test_source
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reference.synthetic import test_source
+from tests.fixtures.data import test_source
 
 
 @pytest.fixture(scope="module")

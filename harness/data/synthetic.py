@@ -1,4 +1,4 @@
-"""A small synthetic data root laid out like ``shared/data``, for tests and CI without the real data.
+"""A small synthetic data root laid out like ``shared/data``: try labgrade, or test it, without the real data.
 
 Fashion-MNIST files hold learnable class patterns plus noise (enough images for the
 lecture's 5,000-image validation split and the grader's held-out half of the test set);
@@ -67,42 +67,3 @@ def make_data_root(root: Path, *, seed: int = 0, per_class: int = N_CATSDOGS) ->
     models.mkdir(parents=True, exist_ok=True)
     (models / "imagenet_class_index.json").write_text(json.dumps(index))
     return root
-
-
-def shared_data_root() -> Path | None:
-    """The real offline data root when present: ``$LABGRADE_DATA``, else ``../shared/data``
-    beside the repository (how the development machines and CI lay it out)."""
-    import os
-
-    env = os.environ.get("LABGRADE_DATA")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
-    for path in candidates:
-        if (path / CATALOG["fashion-mnist/train-images"].rel).is_file():
-            return path.resolve()
-    return None
-
-
-def test_source(tmp_dir: Path, *, prefer_real: bool = True):
-    """A `DataSource` for tests: the real data root when present, else a synthetic one in `tmp_dir`
-    (also when ``$LABGRADE_TEST_SYNTHETIC=1``).
-
-    Returns:
-        ``(source, is_real)``.
-    """
-    from harness.data.source import DataSource
-
-    import os
-
-    if os.environ.get("LABGRADE_TEST_SYNTHETIC") == "1":  # exercise the no-data path where data exists
-        prefer_real = False
-    real = shared_data_root() if prefer_real else None
-    if real is not None:
-        return DataSource(root=real, allow_download=False), True
-    root = Path(tmp_dir) / "synthetic-data"
-    if not (root / "dogs-vs-cats" / "train.zip").is_file():
-        make_data_root(root)
-    return DataSource(root=root, allow_download=False, cache_dir=Path(tmp_dir) / "synthetic-cache"), False
-
-
-test_source.__test__ = False  # not a pytest test despite its name
