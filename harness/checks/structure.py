@@ -12,14 +12,26 @@ def _summary(ctx: GradeContext, name: str) -> dict | None:
     return exp.data if exp is not None and isinstance(exp.data, dict) else None
 
 
+def _layers(ctx: GradeContext, name: str) -> tuple[list[dict] | None, str]:
+    """The grader's own view of an exported model's layers (safely loaded), or why not."""
+    from harness.evaluate import EvaluationError
+    from harness.evaluate.structure import layer_table
+
+    try:
+        return ctx.memo(f"layers:{name}", lambda: layer_table(ctx.model(name))), ""
+    except EvaluationError as exc:
+        return None, f"`{name}` could not be inspected: {exc}."
+
+
 @register("backbone_frozen")
 def backbone_frozen(ctx: GradeContext, item: Item) -> Verdict:
     """The pretrained base was frozen while training (nested base or flattened layers)."""
     name = item.params["model"]
     summary = _summary(ctx, name)
-    if summary is None:
-        return Verdict.failed(f"`{name}` was not exported.")
-    nested = [l for l in summary.get("layers", []) if l.get("layers")]
+    layers, why = _layers(ctx, name)
+    if summary is None or layers is None:
+        return Verdict.failed(why or f"`{name}` was not exported.")
+    nested = [l for l in layers if l.get("layers")]
     evidence = {"nested_bases": [{k: l.get(k) for k in ("name", "trainable", "params", "trainable_params")}
                                  for l in nested]}
     fits = ctx.fits(summary.get("model_id"))
@@ -50,10 +62,9 @@ def dropout_structure(ctx: GradeContext, item: Item) -> Verdict:
     name = item.params["model"]
     rate = float(item_param(item, "rate", 0.2))
     want = int(item_param(item, "min_layers", 1))
-    summary = _summary(ctx, name)
-    if summary is None:
-        return Verdict.failed(f"`{name}` was not exported.")
-    layers = summary.get("layers", [])
+    layers, why = _layers(ctx, name)
+    if layers is None:
+        return Verdict.failed(why)
     drops = [(i, l) for i, l in enumerate(layers) if l.get("class") in ("Dropout", "AlphaDropout")]
     rates = [l.get("rate") for _, l in drops]
     problems = []

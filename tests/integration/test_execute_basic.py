@@ -142,3 +142,14 @@ def test_reloaded_models_are_compiled_under_the_trace(tmp_path, data_root):
     assert exe.status == "ok", exe.code_cells[0].error
     assert "loss 0.0" in exe.code_cells[0].output
     assert [t.kind for t in exe.trace] == ["compile", "fit", "compile"]  # load_model compiles again
+
+
+@pytest.mark.parametrize("imports", ["import tensorflow as tf\nfrom tensorflow import keras",
+                                     "import tensorflow as tf\nkeras = tf.keras", "import keras"])
+def test_trace_sees_every_way_of_importing_keras(tmp_path, data_root, imports):
+    nb = notebook(tmp_path / "imports.ipynb",
+                  imports + "\nimport numpy as np\nm = keras.models.Sequential([keras.layers.Dense(1)])\n"
+                  "m.compile(optimizer='sgd', loss='mse')\nm.fit(np.zeros((8, 3)), np.zeros(8), epochs=1, verbose=0)")
+    exe = run(nb, data_root, tmp_path)
+    assert exe.status == "ok", exe.code_cells[0].error
+    assert [t.kind for t in exe.trace] == ["compile", "fit"]

@@ -118,20 +118,38 @@ def test_transfer_process_checks(tmp_path, args, expect):
         assert verdict.message
 
 
-def _dropout_summary(classes_rates):
-    layers = [{"class": c, "rate": r} if c == "Dropout" else {"class": c} for c, r in classes_rates]
-    return {"model": Export(name="model", kind="model", found=True, data={"model_id": "m", "layers": layers})}
+def _dropout_model(tmp_path, spec) -> dict:
+    """A real saved model (the check loads it with safe_mode, as the grader does)."""
+    import keras
+
+    layers = [keras.Input((28, 28))]
+    for kind, arg in spec:
+        layers.append(keras.layers.Flatten() if kind == "Flatten" else keras.layers.Dropout(arg) if kind == "Dropout"
+                      else keras.layers.Dense(arg))
+    model = keras.Sequential(layers)
+    (tmp_path / "exports").mkdir()
+    model.save(tmp_path / "exports" / "model.keras")
+    return {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
+                            data={"model_id": "m"})}
 
 
 @pytest.mark.parametrize("layers, fraction", [
-    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0)], 1),
-    ([("Flatten", 0), ("Dropout", 0.9), ("Dense", 0), ("Dropout", 0.9), ("Dense", 0), ("Dropout", 0.9), ("Dense", 0)], 0),
-    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 0), ("Dropout", 0.2), ("Dense", 0), ("Dense", 0), ("Dropout", 0.2)], 0.5),
+    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 8), ("Dropout", 0.2), ("Dense", 8), ("Dropout", 0.2), ("Dense", 10)], 1),
+    ([("Flatten", 0), ("Dropout", 0.9), ("Dense", 8), ("Dropout", 0.9), ("Dense", 8), ("Dropout", 0.9), ("Dense", 10)], 0),
+    ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 8), ("Dropout", 0.2), ("Dense", 8), ("Dense", 10), ("Dropout", 0.2)], 0.5),
 ])
 def test_dropout_structure(tmp_path, layers, fraction):
-    ctx = _ctx("dropout", _exe("dropout", [], _dropout_summary(layers)), tmp_path)
+    ctx = _ctx("dropout", _exe("dropout", [], _dropout_model(tmp_path, layers)), tmp_path)
     item = load_rubric("dropout").item("dropout_layers")
     assert REGISTRY["dropout_structure"](ctx, item).fraction == fraction
+
+
+def test_structure_comes_from_the_grader_loaded_model_not_the_kernel_summary(tmp_path):
+    exports = _dropout_model(tmp_path, [("Flatten", 0), ("Dense", 10)])
+    exports["model"].data["layers"] = [{"class": "Dropout", "rate": 0.2}] * 3  # forged in-kernel summary
+    ctx = _ctx("dropout", _exe("dropout", [], exports), tmp_path)
+    verdict = REGISTRY["dropout_structure"](ctx, load_rubric("dropout").item("dropout_layers"))
+    assert verdict.fraction == 0 and "0 Dropout layer(s)" in verdict.message
 
 
 def test_figures_and_analysis_on_a_synthetic_run(tmp_path):

@@ -438,19 +438,31 @@ def _labgrade_install(cfg):
     import importlib.util
 
     class KerasImportHook(importlib.abc.MetaPathFinder):
-        """Runs install_keras right after the top-level ``keras`` module is executed."""
+        """Runs install_keras right after the top-level ``keras`` module is executed.
+
+        Stays installed until Keras is really imported: TensorFlow probes for Keras
+        with importlib.util.find_spec, which asks this finder without importing.
+        """
+
+        busy = False
 
         def find_spec(self, name, path=None, target=None):
-            if name != "keras":
+            if name != "keras" or self.busy:
                 return None
-            sys.meta_path.remove(self)
-            spec = importlib.util.find_spec(name)
+            self.busy = True
+            try:
+                spec = importlib.util.find_spec(name)
+            finally:
+                self.busy = False
             if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
                 return spec
             original_exec = spec.loader.exec_module
+            hook = self
 
             def exec_module(module):
                 original_exec(module)
+                if hook in sys.meta_path:
+                    sys.meta_path.remove(hook)
                 try:
                     install_keras(module)
                 except Exception as exc:
