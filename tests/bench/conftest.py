@@ -10,12 +10,14 @@ with the readable table printed in the terminal summary.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 _RUN = pytest.StashKey()
+_T0 = time.perf_counter()
 OUT_DIR = REPO / "reports" / "bench"
 
 
@@ -49,6 +51,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     run.machine = machine_info()
     run.fingerprint = fingerprint(run.machine)
+    run.wall_s = round(time.perf_counter() - _T0, 2)
     stamp = run.started.replace(":", "").replace("-", "")[:15]
     path = run.save(OUT_DIR / f"pytest-{run.fingerprint}-{stamp}.json")
     run.save(OUT_DIR / "latest.json")
