@@ -53,7 +53,7 @@ class FakeLab:
         res = ReferenceResult(lab="dropout", seed=seed, quick=quick, metrics={"accuracy": cls.accuracy},
                               curves={"accuracy": [[1.0, 0.5], [2.0, cls.accuracy]]},
                               timings={"wall_s": 3.0, "train_images_per_s": cls.train_images_per_s},
-                              config={"epochs": config["epochs"], "data_fingerprint": "d1"})
+                              config={"epochs": (config or {}).get("epochs", 10), "data_fingerprint": "d1"})
         return res
 
 
