@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -79,6 +80,10 @@ def extend(info: dict) -> dict:
     info["cuda"] = smi.get("cuda")
     info["gpu_memory"] = smi.get("gpu_memory")
     info["device_name"] = device_name(info)
+    try:
+        info["load_avg_1m"] = round(os.getloadavg()[0], 2)  # other work on the machine (ours included)
+    except OSError:
+        info["load_avg_1m"] = None
     return info
 
 

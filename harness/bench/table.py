@@ -48,6 +48,11 @@ def format_run(run: BenchRun, comparison: Comparison | None = None) -> str:
                 lines.append(f"{r.name:34s}{'-':>12s}{'':>12s}  {r.unit:16s}{'':16s}{_num(r.baseline, r.unit):>12s}"
                              f"{'-':>8s}  not measured in this run")
         lines.append(comparison.note)
+        load, cores = run.machine.get("load_avg_1m"), run.machine.get("cpu_count") or 1
+        if load and load > 2 * cores:
+            lines.append(f"NOTE: the machine was busy (load average {load:g} on {cores} cores at the end of the run): "
+                         "slow numbers may be other work, not a regression; rerun on an idle machine before "
+                         "acting on them.")
         if comparison.failed:
             lines.append(f"REGRESSION: {', '.join(r.name for r in comparison.regressions)} more than "
                          f"{1 + comparison.tolerance:g}x slower than this machine's baseline.")

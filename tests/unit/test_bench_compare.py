@@ -118,3 +118,14 @@ def test_measurement_from_times_uses_best_round_and_keeps_median():
     assert m.value == 32.0 and m.median == 16.0 and m.higher_is_better
     t = Measurement.from_times("e", [2.0, 1.0, 4.0], items=0, unit="s", precision="float32", info={})
     assert t.value == 1.0 and t.median == 2.0 and not t.higher_is_better
+
+
+def test_table_warns_when_the_machine_was_busy(tmp_path):
+    from harness.bench.table import format_run
+
+    bl.save_baseline(run_of(CPU), baselines_dir=tmp_path)
+    busy = run_of({**CPU, "load_avg_1m": 5.0}, infer=40.0)
+    text = format_run(busy, bl.compare_run(busy, baselines_dir=tmp_path))
+    assert "REGRESSION" in text and "machine was busy (load average 5 on 2 cores" in text
+    quiet = run_of({**CPU, "load_avg_1m": 1.0})
+    assert "busy" not in format_run(quiet, bl.compare_run(quiet, baselines_dir=tmp_path))
