@@ -20,7 +20,7 @@
 #   run(command="bash scripts/gpu_check.sh", carry=[".gpu-carry"], timeout_s=600)
 # On a self-hosted GPU runner whose Python already has Keras (no TensorFlow needed):
 #   PYTHON=.venv/bin/python LABGRADE_DATA=/path/to/data bash scripts/gpu_check.sh
-# Stage time limits (seconds; override by env): BENCH_S=270 VERIFY_S=200 TORCH_S=90.
+# Stage time limits (seconds; override by env): BENCH_S=240 VERIFY_S=200 TORCH_S=80 (520 s of stages + about 30 s of set-up, inside the 600 s a call may run).
 # Smaller runs (e.g. proving the path on a CPU): BENCH_ARGS="--rounds 1 --warmup 1 --only resnet50_infer_b1"
 #   VERIFY_LABS="dropout cats-dogs" VERIFY_ARGS="--quick" TORCH_ARGS="--rounds 1 --warmup 1"; SKIP_TORCH=1.
 set -uo pipefail
@@ -50,7 +50,7 @@ echo "python: $("$PY" -c 'import sys; print(sys.version.split()[0], sys.executab
 "$PY" -c "import importlib.util as u; print('tensorflow importable:', u.find_spec('tensorflow') is not None)"
 
 echo "== 1/3 benchmarks, KERAS_BACKEND=jax, mixed_bfloat16"
-KERAS_BACKEND=jax timeout "${BENCH_S:-270}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite --out "$WORK/bench-jax" ${BENCH_ARGS:-}
+KERAS_BACKEND=jax timeout "${BENCH_S:-240}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite --out "$WORK/bench-jax" ${BENCH_ARGS:-}
 echo "bench-jax exit $?"
 for f in "$WORK/bench-jax/latest.json" "$WORK/bench-jax/partial.json"; do
   [ -f "$f" ] && cp "$f" "$OUT/bench-jax.json" && break
@@ -69,7 +69,7 @@ fi
 
 echo "== 3/3 benchmarks, KERAS_BACKEND=torch, mixed_bfloat16 (headline workloads)"
 if [ -n "${SKIP_TORCH:-}" ] || ! "$PY" -c "import torch" 2>/dev/null; then echo "torch stage skipped"; else
-KERAS_BACKEND=torch timeout "${TORCH_S:-90}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite \
+KERAS_BACKEND=torch timeout "${TORCH_S:-80}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite \
   --only resnet50_infer_b256 --only catsdogs_train_b64 --only resnet50_infer_b32 --out "$WORK/bench-torch" ${TORCH_ARGS:-}
 echo "bench-torch exit $?"
 for f in "$WORK/bench-torch/latest.json" "$WORK/bench-torch/partial.json"; do
