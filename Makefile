@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 DATA_ROOT ?= $(wildcard ../shared/data)
 PYTEST_MARKS ?= not slow and not gpu and not bench
 
-.PHONY: help venv demo test test-all bench lint clean
+.PHONY: help venv demo test test-all bench bench-compare verify clean
 
 help:
 	@echo "make demo   - install, grade the bundled sample submissions, write HTML reports"
@@ -41,6 +41,12 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench --benchmark-only --benchmark-autosave $(PYTEST_ARGS)
+
+bench-compare: $(STAMP)
+	$(BIN)/labgrade bench --compare --input reports/bench/latest.json
+
+verify: $(STAMP)
+	$(BIN)/labgrade reference verify --quick --all $(if $(DATA_ROOT),--data-root $(DATA_ROOT),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks build *.egg-info

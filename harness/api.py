@@ -16,6 +16,20 @@ from harness.labs import get_lab
 from harness.models import Execution, Grade, Submission
 
 
+def bench(**kwargs):
+    """Runs the benchmark suites; see `harness.bench.runner.bench` (keyword-only)."""
+    from harness.bench.runner import bench as _bench
+
+    return _bench(**kwargs)
+
+
+def verify(**kwargs):
+    """The reference gate; see `harness.verify.verify` (keyword-only)."""
+    from harness.verify import verify as _verify
+
+    return _verify(**kwargs)
+
+
 def run(
     path: str | Path,
     *,

@@ -8,6 +8,7 @@ a pickle written next to untrusted code is an invitation to run code in the grad
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -87,7 +88,7 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise SchemaError(f"{where}: expected an object for {tp.__name__}, received {type(data).__name__}")
-        hints = typing.get_type_hints(tp)
+        hints = _hints(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in data:
@@ -104,6 +105,12 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
             raise SchemaError(f"{where}: expected {tp.__name__}, received {data!r}")
         return data
     return data
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(tp: type) -> dict[str, Any]:
+    # Resolving string annotations is slow; each stage class has fixed hints.
+    return typing.get_type_hints(tp)
 
 
 def dumps(value: Any) -> str:

@@ -189,4 +189,4 @@ def write_class_outputs(out: Path, summary: BatchSummary | None = None) -> None:
     write_atomic(Path(out) / "class_stats.json", json.dumps(stats, indent=2, default=str))
     from harness.report.site import render_site
 
-    render_site(Path(out))
+    render_site(Path(out), reports=False)  # each submission's page was rendered by its worker

@@ -48,9 +48,20 @@ def grade_task(job: dict) -> dict:
                           limits=limits, sandbox=job.get("sandbox", "auto"), weights=weights, overrides=overrides,
                           student_id=sid)
         folder = tmp / "out" / job["sid"]
+        _render(folder)
         return {"sid": job["sid"], "files": pack_folder(folder), "score": grade.score, "max_score": grade.max_score,
                 "status": grade.execution_status, "wall_s": time.monotonic() - t0, "worker": socket.gethostname()}
     except BaseException:
         return {"sid": job["sid"], "error": traceback.format_exc()[-6000:], "wall_s": time.monotonic() - t0}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _render(folder: Path) -> None:
+    """The submission's report.html and notebook.html, rendered here so that workers render in parallel."""
+    from harness.report.render import render_submission
+
+    try:
+        render_submission(folder)
+    except Exception as exc:  # a report problem must not lose the grade; `labgrade report` retries
+        (folder / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")

@@ -25,6 +25,7 @@ def main():
 
 def _register() -> None:
     from harness.cli.data import data
+    from harness.cli.bench import bench_command
     from harness.cli.demo import demo_command
     from harness.cli.grade import check_command, grade_command
     from harness.cli.report import report_command
@@ -35,12 +36,16 @@ def _register() -> None:
     main.add_command(check_command)
     main.add_command(report_command)
     main.add_command(demo_command)
+    main.add_command(bench_command)
     main.add_command(data)
     try:
         from harness.cli.reference import reference
     except ImportError:  # reference commands land with the reference implementations
         reference = None
     if reference is not None:
+        from harness.cli.verify import verify
+
+        reference.add_command(verify)
         main.add_command(reference)
 
 

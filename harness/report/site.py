@@ -38,7 +38,7 @@ def is_calibration_dir(folder: Path) -> bool:
     return any(Path(folder).glob("full/seed-*/result.json")) or any(Path(folder).glob("quick/seed-*/result.json"))
 
 
-def render_site(out: Path, *, student_view: bool = False, notebook: bool = True) -> RenderSummary:
+def render_site(out: Path, *, student_view: bool = False, notebook: bool = True, reports: bool = True) -> RenderSummary:
     """Renders every report of a results folder and its dashboard, from stored results only.
 
     Args:
@@ -46,6 +46,8 @@ def render_site(out: Path, *, student_view: bool = False, notebook: bool = True)
         student_view: write each submission's ``feedback.html`` (the student's view)
             instead of ``report.html``; the dashboard is written either way.
         notebook: also (re)write each ``notebook.html`` from ``executed.ipynb`` when stale.
+        reports: re-render every submission's page; False when they are current (the batch
+            engine renders each one in its worker) and only the class pages are needed.
 
     Raises:
         FileNotFoundError: when `out` is not a folder.
@@ -64,7 +66,7 @@ def render_site(out: Path, *, student_view: bool = False, notebook: bool = True)
         summary.reports = render_calibration_dir(out)
         summary.seconds = round(time.monotonic() - t0, 3)
         return summary
-    for folder in sorted(p.parent for p in out.glob("*/execution.json")):
+    for folder in sorted(p.parent for p in out.glob("*/execution.json")) if reports else []:
         try:
             summary.reports.append(render_submission(folder, student_view=student_view, notebook=notebook))
         except (OSError, SchemaError, ValueError) as exc:
