@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from harness.models import Execution
+from harness.models import Execution, Grade
 
 REPO = Path(__file__).resolve().parents[2]
 SUBMISSIONS = REPO / "submissions"
@@ -84,6 +84,7 @@ class SampleRun:
     Attributes:
         case: the case.
         execution: the Execution the harness returned (None when the worker itself failed).
+        grade: its Grade, graded in the same worker (None when grading failed).
         artifacts: the run's artifacts folder (execution.json, exports/, figures/).
         wall_s: wall-clock seconds of the whole run, provisioning included.
         guard_fired: True when the run exceeded `GUARD_S` and was interrupted.
@@ -92,6 +93,7 @@ class SampleRun:
 
     case: SampleCase
     execution: Execution | None
+    grade: Grade | None = None
     artifacts: Path
     wall_s: float
     guard_fired: bool = False
@@ -125,20 +127,26 @@ def _on_alarm(signum, frame):  # pragma: no cover - only on a hung run
 
 
 def _run_one(job: dict) -> dict:
-    """Worker: runs one case through `harness.api.run`; returns the Execution as JSON."""
+    """Worker: executes and grades one case with `harness.grading.grade_one`; returns both as JSON."""
     import traceback
 
-    from harness.api import run
+    from harness.execute import Limits
+    from harness.grading import grade_one, submission_id
+    from harness.labs import get_lab
 
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(int(job["guard_s"]))
     t0 = time.monotonic()
     try:
-        exe = run(job["path"], lab=job["lab"], out=job["out"], quick=True, data_root=job["data_root"],
-                  weights=job["weights"], cell_timeout=job["cell_timeout"], timeout=job["timeout"],
-                  student_id=job["student_id"])
-        return {"execution": exe.to_json(), "wall_s": time.monotonic() - t0,
-                "guard_fired": "sample guard:" in exe.status_detail}
+        limits = Limits.for_lab(get_lab(job["lab"]), quick=True, cell_timeout_s=job["cell_timeout"],
+                                total_timeout_s=job["timeout"])
+        weights = {k: Path(v) for k, v in (job["weights"] or {}).items()} or None
+        grade = grade_one(job["path"], lab=job["lab"], out=job["out"], quick=True, data_root=job["data_root"],
+                          limits=limits, weights=weights, student_id=job["student_id"])
+        folder = Path(job["out"]) / submission_id(grade.submission)
+        exe = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
+        return {"execution": exe.to_json(), "grade": grade.to_json(), "wall_s": time.monotonic() - t0,
+                "grade_s": grade.lab_result.seconds, "guard_fired": "sample guard:" in exe.status_detail}
     except _Guard as exc:
         return {"execution": None, "wall_s": time.monotonic() - t0, "guard_fired": True, "error": str(exc)}
     except BaseException:
@@ -167,7 +175,8 @@ def run_cases(cases: list[SampleCase], *, out: Path, data: Path, resnet_weights:
         for future, case in futures.items():
             raw = future.result()
             exe = Execution.from_json(raw["execution"]) if raw.get("execution") else None
-            results[case.key] = SampleRun(case=case, execution=exe, artifacts=out / case.lab / case.id,
+            grade = Grade.from_json(raw["grade"]) if raw.get("grade") else None
+            results[case.key] = SampleRun(case=case, execution=exe, grade=grade, artifacts=out / case.lab / case.id,
                                           wall_s=round(raw["wall_s"], 1), guard_fired=raw["guard_fired"],
                                           worker_error=raw.get("error", ""))
     return results
@@ -189,7 +198,9 @@ def sample_runs(tmp_path_factory) -> dict[str, SampleRun]:
     t0 = time.monotonic()
     runs = run_cases(load_cases(), out=out, data=data, resnet_weights=weights)
     total = time.monotonic() - t0
-    lines = [f"{key:45s} {r.wall_s:7.1f} s  {r.execution.status if r.execution else 'no execution'}"
+    lines = [f"{key:45s} {r.wall_s:7.1f} s  {r.execution.status if r.execution else 'no execution':8s} "
+             + (f"{100 * r.grade.score / r.grade.max_score:5.1f}%  graded in {r.grade.lab_result.seconds:.1f} s"
+                if r.grade else "not graded")
              for key, r in sorted(runs.items())]
     sys.stderr.write(f"\n[samples] {len(runs)} cases in {total:.0f} s wall ({WORKERS} workers)\n"
                      + "\n".join(lines) + "\n")

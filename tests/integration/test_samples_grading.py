@@ -1,7 +1,7 @@
 """Grading every sample submission gives the outcome its expected.toml states.
 
-Reuses the session's executions (`tests.integration.samples_fixture`), grades each in
-this process with the real rubric and real held-out data, and checks: items that must
+Reuses the session's runs (`tests.integration.samples_fixture`: each case executed and
+graded in a worker, with the real rubric and real held-out data), and checks: items that must
 pass, items that must fail (or be partial), score bounds, a message that names the
 flaw on every failed item, and that nothing hidden leaks into the student views.
 """
@@ -12,33 +12,17 @@ import json
 
 import pytest
 
-from harness.data import DataSource
 from harness.execute.sandbox import bwrap_path
-from harness.grading import grade_execution
 from harness.report.gradescope import results_json, student_feedback
-from harness.rubric import load_rubric
-from tests.integration.samples_fixture import load_cases, sample_runs  # noqa: F401 - fixture
+from tests.integration.samples_fixture import load_cases
 
 CASES = load_cases()
 
 
 @pytest.fixture(scope="session")
-def sample_grades(sample_runs, tmp_path_factory):  # noqa: F811 - fixture
-    """case key -> Grade, graded once per session."""
-    from tests.integration.samples_fixture import data_root
-
-    source = DataSource.resolve(data_root())
-    resnet_weights = tmp_path_factory.getbasetemp() / "resnet50-random-seed-0.weights.h5"
-    grades = {}
-    for key, run in sample_runs.items():
-        if run.execution is None:
-            continue
-        weights = None
-        if run.case.lab == "resnet50-top3":
-            weights = {"resnet50": resnet_weights}
-        grades[key] = grade_execution(run.execution, rubric=load_rubric(run.case.lab), source=source,
-                                      artifacts=run.artifacts, weights=weights)
-    return grades
+def sample_grades(sample_runs):
+    """case key -> Grade (each case was graded in the worker that executed it)."""
+    return {key: run.grade for key, run in sample_runs.items() if run.grade is not None}
 
 
 @pytest.mark.timeout(3600)
@@ -71,7 +55,7 @@ def test_correct_samples_score_at_least_90_percent(sample_grades):
     assert not low, f"correct samples under 90%: {low}"
 
 
-def test_nothing_hidden_reaches_student_views(sample_grades, sample_runs):  # noqa: F811 - fixture
+def test_nothing_hidden_reaches_student_views(sample_grades, sample_runs):
     """Hidden items: never named in feedback.json; band limits and held-out evidence never in any message."""
     checked = 0
     for key, grade in sample_grades.items():
