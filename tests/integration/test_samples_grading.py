@@ -13,6 +13,7 @@ import json
 import pytest
 
 from harness.execute.sandbox import bwrap_path
+from harness.report.feedback import check_report
 from harness.report.gradescope import results_json, student_feedback
 from tests.integration.samples_fixture import load_cases
 
@@ -62,8 +63,10 @@ def test_nothing_hidden_reaches_student_views(sample_grades, sample_runs):
         exe = sample_runs[key].execution
         hidden = [c for c in grade.lab_result.checks if c.visibility != "visible"]
         feedback = json.dumps(student_feedback(grade, exe))
+        terminal = check_report(grade, exe).text  # what `labgrade check` prints
         for c in hidden:
-            assert c.name not in feedback and c.message not in feedback
+            for view in (feedback, terminal):
+                assert c.name not in view and c.message not in view and c.item not in view
             checked += 1
         for c in grade.lab_result.checks:
             band = c.evidence.get("band")
