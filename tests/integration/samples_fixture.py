@@ -93,11 +93,11 @@ class SampleRun:
 
     case: SampleCase
     execution: Execution | None
-    grade: Grade | None = None
     artifacts: Path
     wall_s: float
     guard_fired: bool = False
     worker_error: str = ""
+    grade: Grade | None = None
 
 
 def load_cases(root: Path = SUBMISSIONS) -> list[SampleCase]:
