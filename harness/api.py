@@ -172,7 +172,7 @@ def check(
     from harness.report.feedback import check_report
 
     from harness.grading import submission_id
-    from harness.report.render import render_submission
+    from harness.report.submission import render_submission
 
     grade = grade_one(path, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox, weights=weights,
                       progress=progress)

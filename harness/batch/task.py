@@ -59,7 +59,7 @@ def grade_task(job: dict) -> dict:
 
 def _render(folder: Path) -> None:
     """The submission's report.html and notebook.html, rendered here so that workers render in parallel."""
-    from harness.report.render import render_submission
+    from harness.report.submission import render_submission
 
     try:
         render_submission(folder)
