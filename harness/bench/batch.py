@@ -51,7 +51,7 @@ class _Null:
         return False
 
 
-def batch_throughput(*, n: int = 10, lab: str = "dropout", data_root: str | Path | None = None,
+def batch_throughput(*, n: int = 20, lab: str = "dropout", data_root: str | Path | None = None,
                      sandbox: str = "auto", configs: tuple[tuple[int, str | None], ...] = (
                          (1, None), (2, None), (1, "local"), (2, "local"))) -> dict:
     """Grades a class of `n` trivial notebooks in each configuration ``(jobs, cluster)``.

@@ -122,7 +122,7 @@ def harness_measurements(*, repeats: int = 10, data_root: str | Path | None = No
     return out
 
 
-def batch_measurements(*, n: int = 10, data_root: str | Path | None = None,
+def batch_measurements(*, n: int = 20, data_root: str | Path | None = None,
                        progress: Progress | None = None) -> list[Measurement]:
     """Submissions/minute at jobs 1 and 2 (local pool), the speed-up, and the Dask overhead."""
     from harness.bench.batch import batch_throughput
@@ -151,7 +151,7 @@ def batch_measurements(*, n: int = 10, data_root: str | Path | None = None,
 
 def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str = "float32",
                rounds: int | None = None, warmup: int | None = None, data_root: str | Path | None = None, slowdown: float | None = None,
-               repeats: int = 10, batch_n: int = 10, only: list[str] | None = None,
+               repeats: int = 10, batch_n: int = 20, only: list[str] | None = None,
                progress: Progress | None = None, checkpoint: Path | None = None) -> BenchRun:
     """Measures `suites` in this process and returns the run (nothing written).
 
@@ -252,7 +252,7 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
           compare: bool = False, tolerance: float = bl.DEFAULT_TOLERANCE, baselines_dir: str | Path = bl.BASELINES_DIR,
           out: str | Path = "reports/bench", input_path: str | Path | None = None, rounds: int | None = None,
           warmup: int | None = None,
-          data_root: str | Path | None = None, slowdown: float | None = None, repeats: int = 10, batch_n: int = 10,
+          data_root: str | Path | None = None, slowdown: float | None = None, repeats: int = 10, batch_n: int = 20,
           only: list[str] | None = None, progress: Progress | None = None) -> BenchOutcome:
     """Measures suites (or loads a saved run), writes JSON and a table, saves and/or compares the baseline.
 

@@ -27,7 +27,7 @@ def test_harness_overhead(benchmark, bench_run, data_root):
 def test_batch_throughput(benchmark, bench_run, data_root):
     from harness.bench.runner import batch_measurements
 
-    ms = benchmark.pedantic(batch_measurements, kwargs={"n": 10, "data_root": data_root}, rounds=1, iterations=1)
+    ms = benchmark.pedantic(batch_measurements, kwargs={"n": 20, "data_root": data_root}, rounds=1, iterations=1)
     for m in ms:
         bench_run.add(m)
         benchmark.extra_info[m.name] = round(m.value, 4)
