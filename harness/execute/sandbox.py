@@ -178,16 +178,19 @@ def _bwrap_args(bwrap: str, ws: Workspace, limits: Limits, *, as_root: bool) -> 
                 args.extend(["--perms", "0755", "--dir", s])
                 made.add(s)
 
+    # /dev/shm writable by the sandbox user: multiprocessing's semaphores live there, and Keras
+    # uses a ThreadPool (which needs one) to list image folders. The tmpfs mounts come before the
+    # interpreter's binds: bwrap applies mounts in order, so a virtual environment under /tmp
+    # (a CI checkout, a student's clone) would otherwise be hidden by the fresh /tmp.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb << 20),
+             "--tmpfs", "/tmp", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/dev/shm"]
+    made.update({"/proc", "/dev", "/tmp", "/dev/shm"})
     for root in _python_roots():
         if any(str(root) == m or str(root).startswith(m + "/") for m in _SYSTEM):
             continue
         parents(root)
         args += ["--ro-bind", str(root), str(root)]
         made.add(str(root))
-    # /dev/shm writable by the sandbox user: multiprocessing's semaphores live there, and Keras
-    # uses a ThreadPool (which needs one) to list image folders.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb << 20),
-             "--tmpfs", "/tmp", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/dev/shm"]
     parents(ws.root)
     args += ["--bind", str(ws.root), str(ws.root), "--chdir", str(ws.work)]
     if as_root:

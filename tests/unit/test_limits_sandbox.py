@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +76,22 @@ def test_bwrap_plan_binds_only_the_interpreter_and_the_workspace(tmp_path):
     repo = os.path.dirname(os.path.dirname(os.path.dirname(sandbox.__file__)))
     assert repo not in binds and not any(b == "/" for b in binds)
     assert plan.transport == "ipc"
+
+
+def test_an_interpreter_under_tmp_is_bound_after_the_fresh_tmp(monkeypatch, tmp_path):
+    """bwrap mounts in order: a venv under /tmp (a CI clone) must be bound on top of the new /tmp, not hidden by it."""
+    venv = Path("/tmp/some-clone/.venv")
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [Path("/usr"), venv])
+    ws = Workspace.create(tmp_path)
+    args = sandbox._bwrap_args("bwrap", ws, Limits(), as_root=False)
+    tmpfs_at = [i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp"]
+    bind_at = [i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == str(venv)]
+    ws_at = [i for i, a in enumerate(args) if a == "--bind" and args[i + 1] == str(ws.root)]
+    assert len(tmpfs_at) == 1 and len(bind_at) == 1 and len(ws_at) == 1
+    assert tmpfs_at[0] < bind_at[0] and tmpfs_at[0] < ws_at[0]
+    # the venv's parent is created inside the new /tmp; /tmp itself is not re-created over it
+    dirs = [args[i + 1] for i, a in enumerate(args) if a == "--dir"]
+    assert "/tmp/some-clone" in dirs and "/tmp" not in dirs
 
 
 def test_bwrap_mode_required_but_missing(monkeypatch, tmp_path):
