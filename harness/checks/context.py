@@ -93,6 +93,15 @@ class GradeContext:
         """Fit calls (of one model when `model_id` is given), in order."""
         return [t for t in self.execution.trace if t.kind == "fit" and (model_id is None or t.model_id == model_id)]
 
+    def never_fit(self, name: str) -> bool:
+        """True when the exported model `name` carries a traced id and no fit() of that object was recorded.
+
+        Its outputs then come from randomly initialised layers: what it predicts is luck, not a result.
+        """
+        exp = self.export(name)
+        mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
+        return mid is not None and not self.fits(mid)
+
     def model(self, name: str):
         """The exported Keras model `name`, loaded safely (memoised).
 

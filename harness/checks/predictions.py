@@ -191,6 +191,11 @@ def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
     column = mapping.index(expected)
     predicted = mapping[int(p.argmax())]
     evidence = {"preprocessing": m.preprocessing, "class_order": mapping, "probabilities": [round(float(v), 4) for v in p]}
+    name = item.params.get("model", "model")
+    if ctx.never_fit(name):  # an untrained head answers at random: a right answer is luck, not a result
+        return Verdict.failed(f"`{name}` was never trained with fit(), so its answer on the "
+                              f"sample {expected} (p({expected}) = {float(p[column]):.2f}) is its random initial head's, "
+                              "not a result. Train the model, then predict the sample.", **evidence)
     if predicted == expected:
         return Verdict(1.0, f"The sample {expected} is predicted as a {expected} (p = {float(p[column]):.2f}) with the "
                             "training preprocessing and your class order.", evidence)

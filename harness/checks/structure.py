@@ -105,6 +105,16 @@ def class_order(ctx: GradeContext, item: Item) -> Verdict:
         return Verdict.failed(f"Class order {mapping} found, but the model could not be evaluated: {exc}.")
     actual = m.details.get("mapping")
     evidence = {"exported": mapping, "model_behaviour": actual}
+    if ctx.never_fit("model"):
+        # Which output an untrained head favours is chance; judge the order by the training folders instead.
+        folders = sorted(mapping)
+        evidence["model_behaviour"] = None
+        if mapping == folders:
+            return Verdict(1.0, f"Class order {mapping} is the training folders' order (the model was never trained, "
+                                "so its outputs cannot confirm it).", evidence)
+        return Verdict.failed(f"The exported class order {mapping} is not the training folders' order {folders}. Take "
+                              "the order from the training data (train_generator.class_indices or "
+                              "dataset.class_names), not by hand.", **evidence)
     if mapping == actual:
         return Verdict(1.0, f"Class order {mapping} matches the model's outputs.", evidence)
     return Verdict.failed(f"The exported class order {mapping} is reversed with respect to what the model predicts "

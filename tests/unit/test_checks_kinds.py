@@ -90,3 +90,53 @@ def test_call_latency_uses_the_models_the_trace_saw(tmp_path, monkeypatch):
     once = [TraceEvent(kind="predict", seq=i, model_id="m") for i in range(2)]
     assert _run("call_latency", _ctx(_exe("resnet50-top3", exports=exports, trace=once), tmp_path),
                 "latency").fraction == 1
+
+
+def _sample_ctx(tmp_path, monkeypatch, trace, dog_probability):
+    """A cats-dogs context whose sample-image prediction is fixed (no Keras needed)."""
+    import types
+
+    import numpy as np
+
+    from harness.checks import predictions
+
+    measured = types.SimpleNamespace(preprocessing="preprocess_input", details={"mapping": ["cat", "dog"]})
+    monkeypatch.setattr(predictions, "_sample_prediction",
+                        lambda ctx, key: (measured, {"preprocess_input": np.array([1 - dog_probability, dog_probability])}))
+    exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
+                               data={"model_id": "m1"})}
+    return _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path)
+
+
+def test_sample_prediction_credits_a_trained_model_only(tmp_path, monkeypatch):
+    fit = TraceEvent(kind="fit", seq=1, model_id="m1", model_name="model")
+    verdict = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [fit], 0.96), "sample_dog")
+    assert verdict.fraction == 1 and "predicted as a dog" in verdict.message
+    wrong = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [fit], 0.2), "sample_dog")
+    assert wrong.fraction == 0 and "predicted as a cat" in wrong.message
+    # the same right answer from a model no fit() ever trained is its random head's luck
+    other = TraceEvent(kind="fit", seq=1, model_id="another", model_name="model_2")
+    lucky = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [other], 0.96), "sample_dog")
+    assert lucky.fraction == 0 and "never trained with fit()" in lucky.message
+
+
+@pytest.mark.parametrize("exported, trained, behaviour, passes", [
+    (["cat", "dog"], True, ["cat", "dog"], True),
+    (["dog", "cat"], True, ["cat", "dog"], False),   # reversed by hand: the trained model says otherwise
+    (["cat", "dog"], False, ["dog", "cat"], True),   # untrained: its outputs are chance, the folders decide
+    (["dog", "cat"], False, ["dog", "cat"], False),  # untrained and not the folders' order, whatever chance says
+])
+def test_class_order_judges_an_untrained_model_by_the_folders(tmp_path, monkeypatch, exported, trained, behaviour,
+                                                              passes):
+    import types
+
+    from harness.checks import bands
+
+    monkeypatch.setattr(bands, "measure", lambda ctx, name, task: types.SimpleNamespace(details={"mapping": behaviour}))
+    exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
+                               data={"model_id": "m1"}),
+               "class_indices": Export(name="class_indices", kind="value", found=True,
+                                       data={name: i for i, name in enumerate(exported)})}
+    trace = [TraceEvent(kind="fit", seq=1, model_id="m1", model_name="model")] if trained else []
+    verdict = _run("class_order", _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path), "class_order")
+    assert (verdict.fraction == 1) is passes, verdict.message
