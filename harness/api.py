@@ -6,28 +6,34 @@ or the CLI can call it the same way, and returns the stage value it produced.
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 from harness.data import DataSource
+from harness.data.readiness import ensure_lab_data
+from harness.errors import InputError, NothingToGrade
 from harness.execute import Limits, execute
+from harness.execute import sandbox as sandbox_mod
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
+from harness.grading import safe_id
 from harness.labs import get_lab
-from harness.models import Execution, Grade, Submission
+from harness.models import Execution, Submission
 
 
-def bench(**kwargs):
-    """Runs the benchmark suites; see `harness.bench.runner.bench` (keyword-only)."""
-    from harness.bench.runner import bench as _bench
+def _prepare(lab: str, *, data_root, sandbox: SandboxMode, weights, progress) -> tuple:
+    """Everything checked before any submission code runs: lab id, data root, sandbox, the lab's data.
 
-    return _bench(**kwargs)
-
-
-def verify(**kwargs):
-    """The reference gate; see `harness.verify.verify` (keyword-only)."""
-    from harness.verify import verify as _verify
-
-    return _verify(**kwargs)
+    Raises:
+        UnknownLab, DataRootError, SandboxUnavailable, LabDataMissing: one message each, nothing was run.
+    """
+    spec = get_lab(lab)
+    source = DataSource.resolve(data_root)
+    sandbox_mod.require(sandbox)
+    ensure_lab_data(spec, source, weights=weights, progress=progress)
+    return spec, source
 
 
 def run(
@@ -40,7 +46,7 @@ def run(
     timeout: float | None = None,
     cell_timeout: float | None = None,
     memory_mb: int | None = None,
-    sandbox: SandboxMode = "auto",
+    sandbox: SandboxMode = "bwrap",
     weights: dict[str, Path] | None = None,
     student_id: str | None = None,
     progress: ProgressFn | None = None,
@@ -56,24 +62,28 @@ def run(
         timeout: per-submission wall-clock limit in seconds (default: the lab's).
         cell_timeout: per-cell wall-clock limit in seconds (default: the lab's).
         memory_mb: resident-memory limit of the submission's processes.
-        sandbox: ``"auto"`` (bubblewrap when available), ``"bwrap"`` or ``"none"``.
+        sandbox: ``"bwrap"`` (default: refuses to run without namespace isolation), ``"none"``
+            (resource limits only, on purpose) or ``"auto"``.
         weights: application -> weights file used for ``weights="imagenet"``.
         student_id: defaults to the file name's stem.
         progress: called with short progress lines.
 
     Returns:
         The Execution (also written to ``out/<student_id>/execution.json``).
+
+    Raises:
+        LabgradeError: bad input, missing grader data or no sandbox (nothing was run).
     """
-    spec = get_lab(lab)
     submission = Submission.from_path(path, lab=lab, student_id=student_id)
+    spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights, progress=progress)
     limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
                             memory_mb=memory_mb)
     return execute(
         submission,
-        artifacts_dir=Path(out) / submission.student_id,
+        artifacts_dir=Path(out) / safe_id(submission.student_id),
         lab=spec,
         limits=limits,
-        source=DataSource.resolve(data_root),
+        source=source,
         quick=quick,
         sandbox_mode=sandbox,
         weights=weights,
@@ -91,7 +101,7 @@ def grade(
     timeout: float | None = None,
     cell_timeout: float | None = None,
     memory_mb: int | None = None,
-    sandbox: SandboxMode = "auto",
+    sandbox: SandboxMode = "bwrap",
     weights: dict[str, Path] | None = None,
     overrides: str | Path | None = None,
     jobs: int = 1,
@@ -106,13 +116,14 @@ def grade(
         paths: files, folders (a file or a folder per student) or LMS export zips.
         lab: lab id.
         out: results folder: ``out/<submission>/`` per submission, ``out/grades.csv``,
-            ``out/class_stats.json``.
+            ``out/items.csv``, ``out/class_stats.json``.
         quick: quick mode (small data; quick-mode bands apply).
         data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache).
         timeout: per-submission wall-clock limit in seconds.
         cell_timeout: per-cell wall-clock limit in seconds.
         memory_mb: resident-memory limit per submission.
-        sandbox: ``"auto"``, ``"bwrap"`` or ``"none"``.
+        sandbox: ``"bwrap"`` (default: untrusted code is never run without namespace
+            isolation) or ``"none"`` (resource limits only, on purpose: every report says so).
         weights: application -> weights file used for ``weights="imagenet"``.
         overrides: CSV of manual grades (submission, item, points, comment).
         jobs: local worker processes (each grades one submission at a time).
@@ -123,19 +134,28 @@ def grade(
 
     Returns:
         The `harness.batch.BatchSummary`.
+
+    Raises:
+        NothingToGrade: the paths hold no notebook or module (the message lists what was skipped).
+        LabgradeError: bad input, missing grader data or no sandbox (nothing was run).
     """
     from harness.batch import run_batch
     from harness.discover import discover
     from harness.rubric import load_rubric
     from harness.score import read_overrides
 
-    spec = get_lab(lab)
+    if cluster not in (None, "local"):
+        raise InputError(f"cluster must be 'local' (or use scheduler='tcp://...'); received {cluster!r}.")
+    spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights,
+                            progress=lambda line: print(f"labgrade: {line}", file=sys.stderr))
     rubric = load_rubric(lab)
     manual = read_overrides(Path(overrides), rubric) if overrides else {}
-    if cluster not in (None, "local"):
-        raise ValueError(f"cluster must be 'local' (or use scheduler='tcp://...'); received {cluster!r}.")
-    source = DataSource.resolve(data_root)  # fail fast on a bad data root, before any worker starts
     found = discover(list(paths))
+    if not found.found:
+        skipped = "\n".join(f"  - {p}" for p in found.problems[:30]) or "  (the paths hold no files)"
+        raise NothingToGrade(f"Nothing to grade in {', '.join(str(p) for p in paths)}: no .ipynb notebook or .py "
+                             f"module was found. Skipped:\n{skipped}\nPass the folder of the students' files, one "
+                             "folder per student, or the LMS export zip.")
     limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
                             memory_mb=memory_mb)
     options = {"data_root": str(source.root) if source.root else None, "sandbox": sandbox,
@@ -158,28 +178,73 @@ def check(
     out: str | Path = "reports/check",
     quick: bool = False,
     data_root: str | Path | None = None,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    memory_mb: int | None = None,
     sandbox: SandboxMode = "auto",
     weights: dict[str, Path] | None = None,
     progress: ProgressFn | None = None,
 ):
     """A student's self-check: the grader's execution and checks, visible items only.
 
+    Grading happens in a private temporary folder; only the student's view is written
+    into ``out/<submission>/``: ``feedback.html``, ``feedback.json``, ``notebook.html`` and
+    the figures (no bands, no hidden items, no instructor evidence).
+
+    Args:
+        path: the student's ``.ipynb`` or ``.py``.
+        lab: lab id.
+        out: where the student's view goes.
+        quick: quick mode (small data).
+        data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache).
+        timeout: per-submission wall-clock limit in seconds (default: the lab's).
+        cell_timeout: per-cell wall-clock limit in seconds (default: the lab's).
+        memory_mb: resident-memory limit of the submission's processes.
+        sandbox: ``"auto"`` (bubblewrap when installed, else resource limits only: it is the
+            student's own code on their own machine), ``"bwrap"`` or ``"none"``.
+        weights: application -> weights file used for ``weights="imagenet"``.
+        progress: called with short progress lines.
+
     Returns:
         A `harness.report.feedback.CheckReport` with the friendly text and the data behind it.
-    """
-    from harness.grading import grade_one
-    from harness.models import Execution
-    from harness.report.feedback import check_report
 
-    from harness.grading import submission_id
+    Raises:
+        LabgradeError: bad input (including a file that is not a readable notebook), missing
+            grader data (nothing was run).
+    """
+    from harness.execute.source import InvalidSubmission, read_module, read_notebook
+    from harness.grading import grade_one
+    from harness.report.feedback import check_report
     from harness.report.submission import render_submission
 
-    grade = grade_one(path, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox, weights=weights,
-                      progress=progress)
-    folder = Path(out) / submission_id(grade.submission)
-    execution = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
-    page = render_submission(folder, student_view=True)
-    return check_report(grade, execution, page=page)
+    submission = Submission.from_path(path, lab=lab)
+    try:
+        (read_notebook if submission.kind == "notebook" else read_module)(Path(path))
+    except InvalidSubmission as exc:
+        raise InputError(f"{exc}") from None
+    spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights, progress=progress)
+    limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
+                            memory_mb=memory_mb)
+    with tempfile.TemporaryDirectory(prefix="labgrade-check-") as private:
+        grade = grade_one(path, lab=lab, out=private, quick=quick, data_root=source.root, limits=limits,
+                          sandbox=sandbox, weights=weights, progress=progress)
+        sid = safe_id(grade.submission.student_id)
+        folder = Path(private) / sid
+        execution = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
+        render_submission(folder, student_view=True)
+        student = Path(out) / sid
+        student.mkdir(parents=True, exist_ok=True)
+        for name in STUDENT_FILES:
+            src = folder / name
+            if src.is_dir():
+                shutil.copytree(src, student / name, dirs_exist_ok=True)
+            elif src.is_file():
+                shutil.copyfile(src, student / name)
+    return check_report(grade, execution, page=student / "feedback.html")
+
+
+STUDENT_FILES = ("feedback.html", "feedback.json", "notebook.html", "figures")
+"""What `check` leaves in the student's folder: their view, nothing the instructor keeps to itself."""
 
 
 def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True):
@@ -206,6 +271,7 @@ def demo(
     data_root: str | Path | None = None,
     quick: bool = True,
     jobs: int = 2,
+    sandbox: SandboxMode = "bwrap",
     progress=None,
 ) -> Path:
     """The main job end to end: grade the bundled sample submissions of `lab` and render the reports.
@@ -217,6 +283,8 @@ def demo(
         data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache and downloads).
         quick: quick mode (small data, about a minute per sample); False for full size.
         jobs: worker processes.
+        sandbox: as for `grade` (the bundled samples include hostile ones: isolation is required
+            unless ``"none"`` is asked for on purpose).
         progress: a `harness.batch.progress.Progress`.
 
     Returns:
@@ -226,7 +294,8 @@ def demo(
 
     samples = PROJECT_ROOT / "submissions" / lab
     if not samples.is_dir():
-        raise FileNotFoundError(f"No bundled samples for lab {lab!r} at {samples}.")
-    grade([samples], lab=lab, out=out, quick=quick, data_root=data_root, jobs=jobs, progress=progress)
+        raise InputError(f"No bundled samples for lab {lab!r} at {samples}.")
+    grade([samples], lab=lab, out=out, quick=quick, data_root=data_root, jobs=jobs, sandbox=sandbox,
+          progress=progress)
     summary = report(out)
     return summary.dashboard

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from harness.errors import InputError
 from harness.models import ExportKind
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,13 @@ class LabSpec:
         quick_cell_timeout_s: per-cell limit in quick mode.
         quick_total_timeout_s: per-submission limit in quick mode.
         accelerator: True when the lab benefits from a GPU (Dask routes it to GPU workers).
+        export_grace_s: time reserved inside the total limit for the export step (saving
+            models; calling ``classify`` on the grader's images, which the lecture's code
+            does by rebuilding ResNet50 each time).
+        max_params: the largest exported model the grader loads for this lab (about 50x
+            the reference architecture: room for any valid choice, not for a crafted model).
+        min_train_samples: the fewest training samples per epoch for a fit to count as this
+            lab's training (quick mode included).
     """
 
     id: str
@@ -67,6 +75,9 @@ class LabSpec:
     quick_cell_timeout_s: float = 300.0
     quick_total_timeout_s: float = 600.0
     accelerator: bool = False
+    export_grace_s: float = 30.0
+    max_params: int = 20_000_000
+    min_train_samples: int = 1000
 
     @property
     def rubric_path(self) -> Path:
@@ -98,6 +109,8 @@ LABS: dict[str, LabSpec] = {
             data=("imagenet-class-index", "resnet50-weights", "sample-images"),
             reference="reference.resnet50_top3",
             accelerator=True,
+            export_grace_s=240.0,
+            min_train_samples=0,
         ),
         LabSpec(
             id="fashion-transfer",
@@ -110,6 +123,7 @@ LABS: dict[str, LabSpec] = {
             ),
             data=_FASHION,
             reference="reference.fashion_transfer",
+            min_train_samples=100,  # task B trains on 200 images
         ),
         LabSpec(
             id="cats-dogs",
@@ -128,6 +142,9 @@ LABS: dict[str, LabSpec] = {
             data=("catsdogs", "sample-images", "mobilenet-weights"),
             reference="reference.cats_dogs",
             accelerator=True,
+            export_grace_s=60.0,
+            max_params=60_000_000,
+            min_train_samples=40,
         ),
         LabSpec(
             id="optimizers",
@@ -170,14 +187,19 @@ def get_lab(lab_id: str) -> LabSpec:
     """Looks a lab up by id.
 
     Raises:
-        KeyError: naming the id received and the ids that exist.
+        UnknownLab: naming the id received and the ids that exist.
     """
     try:
         return LABS[lab_id]
-    except KeyError:
-        raise KeyError(
-            f"Unknown lab {lab_id!r}. Known labs: {', '.join(LABS)}."
-        ) from None
+    except (KeyError, TypeError):
+        raise UnknownLab(f"Unknown lab {lab_id!r}. Known labs: {', '.join(LABS)}.") from None
+
+
+class UnknownLab(InputError, KeyError):
+    """A lab id that is not registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 Mode = Literal["full", "quick"]

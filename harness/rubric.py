@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.errors import LabgradeError
 from harness.labs import get_lab
 
 Visibility = Literal["visible", "hidden", "after_due_date"]
@@ -21,7 +22,7 @@ VISIBILITIES = ("visible", "hidden", "after_due_date")
 MODES = ("full", "quick")
 
 
-class RubricError(ValueError):
+class RubricError(LabgradeError, ValueError):
     """A rubric file is malformed; the message names file, item and field."""
 
 
@@ -60,6 +61,9 @@ class Item:
         visibility: Gradescope visibility of the item.
         params: parameters for the check.
         description: optional longer text.
+        requires: ``"trained"`` for items that discuss results (gap, figures, analysis,
+            timing): they score 0, with the reason, unless a verified fit trained a model
+            or produced a history in this run; ``""`` for items that stand on their own.
     """
 
     id: str
@@ -69,6 +73,10 @@ class Item:
     visibility: Visibility = "visible"
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    requires: str = ""
+
+
+REQUIRES = ("", "trained")
 
 
 @dataclass
@@ -156,7 +164,7 @@ def load_rubric(lab_or_path: str | Path, *, known_checks: set[str] | None = None
         where = f"item #{n}" + (f" {raw.get('id')!r}" if isinstance(raw, dict) and raw.get("id") else "")
         if not isinstance(raw, dict):
             raise RubricError(f"{path}: {where} is not a table.")
-        unknown = set(raw) - {"id", "name", "points", "check", "visibility", "params", "description"}
+        unknown = set(raw) - {"id", "name", "points", "check", "visibility", "params", "description", "requires"}
         if unknown:
             raise RubricError(f"{path}: {where}: unknown field(s) {sorted(unknown)}.")
         item_id = _field(path, where, raw, "id", str)
@@ -177,8 +185,12 @@ def load_rubric(lab_or_path: str | Path, *, known_checks: set[str] | None = None
         params = raw.get("params", {})
         if not isinstance(params, dict):
             raise RubricError(f"{path}: {where}: field 'params' must be a table; received {params!r}.")
+        requires = raw.get("requires", "")
+        if requires not in REQUIRES:
+            raise RubricError(f"{path}: {where}: field 'requires' must be one of {REQUIRES}; received {requires!r}.")
         items.append(Item(id=item_id, name=_field(path, where, raw, "name", str), points=float(points), check=check,
-                          visibility=visibility, params=params, description=str(raw.get("description", ""))))
+                          visibility=visibility, params=params, description=str(raw.get("description", "")),
+                          requires=requires))
     bands: dict[str, dict[str, Band]] = {}
     for mode, metrics in (data.get("bands") or {}).items():
         if mode not in MODES:

@@ -94,6 +94,11 @@ class ResultStore:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(stage, final)
+        for folder in (self.staging, self.trash):  # leave no empty bookkeeping folders behind
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
         return final
 
 

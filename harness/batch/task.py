@@ -58,10 +58,12 @@ def grade_task(job: dict) -> dict:
 
 
 def _render(folder: Path) -> None:
-    """The submission's report.html and notebook.html, rendered here so that workers render in parallel."""
+    """The submission's report.html (instructor), feedback.html (student) and notebook.html, rendered here
+    so that workers render in parallel."""
     from harness.report.submission import render_submission
 
-    try:
-        render_submission(folder)
-    except Exception as exc:  # a report problem must not lose the grade; `labgrade report` retries
-        (folder / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
+    for student_view in (False, True):
+        try:
+            render_submission(folder, student_view=student_view)
+        except Exception as exc:  # a report problem must not lose the grade; `labgrade report` retries
+            (folder / "report-error.txt").write_text(f"{type(exc).__name__}: {str(exc)[:500]}\n")

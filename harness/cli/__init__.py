@@ -5,9 +5,23 @@ from __future__ import annotations
 import click
 
 from harness import __version__
+from harness.cli.streams import quiet_libraries
+from harness.errors import LabgradeError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LabgradeGroup(click.Group):
+    """A click group whose commands report user errors as one message and an exit code, never a traceback."""
+
+    def invoke(self, ctx):
+        quiet_libraries()
+        try:
+            return super().invoke(ctx)
+        except LabgradeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=LabgradeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="labgrade")
 def main():
     """labgrade: run, grade and benchmark Keras transfer-learning lab submissions.
@@ -17,9 +31,15 @@ def main():
       labgrade check alice.ipynb --lab cats-dogs        students: self-check before submitting
       labgrade grade submissions/ --lab cats-dogs       instructors: grade a class, write grades.csv
       labgrade run alice.ipynb --lab cats-dogs          execute and summarise one submission (no grading)
+      labgrade report OUT                               re-render the reports of a graded class
       labgrade reference calibrate cats-dogs --seeds 5  measure the reference bands
       labgrade data status --data-root DIR              what data is present offline
     Every command takes --help.
+
+    \b
+    Exit codes: 0 the command did its job (whatever the scores); 1 some submission could
+    not be graded, or labgrade itself failed; 2 bad input (path, file, lab id, option),
+    grader data missing, or no sandbox for untrusted code.
     """
 
 

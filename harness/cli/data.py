@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+import sys
+
 import click
 
 from harness.cli.options import data_root_option
+from harness.data import DataSource
+from harness.data.readiness import lab_status
+from harness.errors import EXIT_FAILED, EXIT_OK
+from harness.labs import LABS, get_lab
 
 
 @click.group("data")
@@ -16,24 +23,37 @@ def data():
 
 @data.command("status")
 @data_root_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
-def status(data_root, as_json):
-    """List every data file the labs use: present or missing, where, size, fingerprint."""
-    import json
+@click.option("--lab", "labs", multiple=True, type=click.Choice(list(LABS)),
+              help="Only the files these labs need (repeatable). Default: every lab.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of a table.")
+def status(data_root, labs, as_json):
+    """List every data file the labs use (present or missing, where, size, fingerprint) and whether each lab can run.
 
-    from harness.data import DataSource
-
+    Exit codes: 0 every requested lab has its files (present, or downloadable by Keras when
+    no data root is given); 1 some lab is missing a file (the table says which and how to get it).
+    """
     source = DataSource.resolve(data_root)
     rows = source.status()
+    chosen = [get_lab(lab) for lab in (labs or LABS)]
+    readiness = {lab.id: lab_status(lab, source) for lab in chosen}
+    missing = {lab: [r for r in reqs if r["state"] == "missing"] for lab, reqs in readiness.items()}
+    ok = not any(missing.values())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
+        click.echo(json.dumps({"source": source.describe(), "ready": ok, "files": rows, "labs": readiness}, indent=2))
+        sys.exit(EXIT_OK if ok else EXIT_FAILED)
     click.echo(f"source: {source.describe()}")
     for r in rows:
         if r["present"]:
             click.echo(f"  present  {r['key']:<24} {r['bytes'] / 1e6:8.1f} MB  sha256 {r['sha256']}  {r['path']}")
         else:
             click.echo(f"  MISSING  {r['key']:<24} expected at {r['path']}\n           {r['how']}")
+    click.echo("labs:")
+    for lab, reqs in readiness.items():
+        states = {r["state"] for r in reqs}
+        verdict = "ready" if states <= {"present"} else "ready (downloads on first use)" if "missing" not in states \
+            else "NOT READY: missing " + ", ".join(k for r in reqs if r["state"] == "missing" for k in r["missing"][:3])
+        click.echo(f"  {lab:<18} {verdict}")
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
 
 
 @data.command("prepare-catsdogs")

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from harness import api
-from harness.cli.options import data_root_option, default
+from harness.labs import LABS
+from harness.cli.options import data_root_option, default, sandbox_option
 
 
 @click.command("demo")
-@click.option("--lab", default=default(api.demo, "lab"), show_default=True,
+@click.option("--lab", default=default(api.demo, "lab"), show_default=True, type=click.Choice(list(LABS)),
               help="Whose bundled samples (submissions/<lab>/) to grade.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.demo, "out"),
               show_default=True, help="Results folder (reports, grades.csv, dashboard).")
@@ -19,11 +20,15 @@ from harness.cli.options import data_root_option, default
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=default(api.demo, "jobs"), show_default=True,
               help="Worker processes.")
 @data_root_option
-def demo_command(lab, out, full, jobs, data_root):
+@sandbox_option(api.demo)
+def demo_command(lab, out, full, jobs, data_root, sandbox):
     """Grade the bundled sample submissions of one lab and write the reports; print the dashboard path.
 
-    Online, Keras downloads Fashion-MNIST on first use; offline, pass --data-root (or
-    set LABGRADE_DATA) to a folder laid out like shared/data.
+    The samples include hostile submissions, so the demo needs bubblewrap like any
+    grading (or --sandbox none on purpose). Online, Keras downloads Fashion-MNIST on first
+    use; offline, pass --data-root (or set LABGRADE_DATA) to a folder holding
+    keras-home/, dogs-vs-cats/train.zip and sample-images/. Each submission gets
+    OUT/<sample>/report.html and feedback.html; the last line is the dashboard.
     """
-    dashboard = api.demo(lab=lab, out=out, data_root=data_root, quick=not full, jobs=jobs)
+    dashboard = api.demo(lab=lab, out=out, data_root=data_root, quick=not full, jobs=jobs, sandbox=sandbox)
     click.echo(f"dashboard: {Path(dashboard).resolve()}")

@@ -8,8 +8,12 @@ from pathlib import Path
 import click
 
 from harness import api
-from harness.cli.options import (data_root_option, default, lab_option, parse_weights, quick_option,
+from harness.cli.options import (data_root_option, default, lab_option, limit_options, parse_weights, quick_option,
                                  sandbox_option, weights_option)
+from harness.errors import EXIT_FAILED, EXIT_OK
+
+LIMITS_ONLY_NOTICE = ("notice: bubblewrap is not installed, so your notebook ran with resource limits only (no network "
+                      "or file-system isolation). That is fine for your own code; your instructor grades with isolation.")
 
 
 def _progress(enabled: bool):
@@ -28,22 +32,24 @@ def _progress(enabled: bool):
 @click.option("--cluster", type=click.Choice(["local"]), help="Start a Dask LocalCluster of --jobs workers.")
 @click.option("--overrides", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of manual grades: submission,item,points,comment (merged over the automatic scores).")
-@click.option("--timeout", type=float, help="Per-submission wall-clock limit in seconds (default: the lab's).")
-@click.option("--cell-timeout", type=float, help="Per-cell wall-clock limit in seconds (default: the lab's).")
-@click.option("--memory-mb", type=int, help="Resident-memory limit per submission.")
+@limit_options
 @quick_option
 @data_root_option
-@sandbox_option
+@sandbox_option(api.grade)
 @weights_option
 def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, timeout, cell_timeout, memory_mb,
                   quick, data_root, sandbox, weights):
     """Grade submissions: files, folders (a file or a folder per student) or LMS export zips.
 
-    Writes per submission OUT/<submission>/results.json (Gradescope autograder format),
-    grade.json, feedback.json and execution.json, and for the class OUT/grades.csv and
-    OUT/class_stats.json. Rerunning the same command skips what is already graded
-    (resumes after a crash); --force regrades. Exit code 0 when grading ran, whatever
-    the scores; 1 when some submission could not be graded at all.
+    Untrusted code never runs without namespace isolation: without bubblewrap this
+    refuses (with the install command) unless --sandbox none is given on purpose.
+    Writes per submission OUT/<submission>/report.html (instructor), feedback.html
+    (student view), results.json (Gradescope autograder format), grade.json,
+    feedback.json and execution.json, and for the class OUT/grades.csv, OUT/items.csv
+    (each item's maximum), OUT/class_stats.json and the dashboard OUT/index.html.
+    Rerunning the same command skips what is already graded (resumes after a crash);
+    --force regrades. Exit codes: 0 grading ran, whatever the scores; 1 some submission
+    could not be graded at all; 2 bad input (nothing to grade, missing data, no sandbox).
     """
     summary = api.grade(list(paths), lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
                         cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
@@ -54,26 +60,34 @@ def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, t
     for sid, error in summary.failed.items():
         click.echo(f"NOT GRADED {sid}: {error.strip().splitlines()[-1]}", err=True)
     click.echo(f"{len(summary.graded)} graded, {len(summary.skipped)} already graded, {len(summary.failed)} failed "
-               f"in {summary.wall_s:.0f} s; class table: {Path(out) / 'grades.csv'}")
-    sys.exit(1 if summary.failed else 0)
+               f"in {summary.wall_s:.0f} s; class table: {Path(out) / 'grades.csv'}; dashboard: "
+               f"{Path(out) / 'index.html'}")
+    sys.exit(EXIT_FAILED if summary.failed else EXIT_OK)
 
 
 @click.command("check")
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @lab_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=default(api.check, "out"),
-              show_default=True, help="Where the run's files go (figures, exported models).")
+              show_default=True, help="Where your feedback goes: OUT/<notebook>/feedback.html, feedback.json, "
+                                      "notebook.html and figures/.")
+@limit_options
 @quick_option
 @data_root_option
-@sandbox_option
+@sandbox_option(api.check)
 @weights_option
-def check_command(notebook, lab, out, quick, data_root, sandbox, weights):
+def check_command(notebook, lab, out, timeout, cell_timeout, memory_mb, quick, data_root, sandbox, weights):
     """Self-check a notebook before submitting: runs it as the grader does, shows the visible items.
 
-    Hidden items are graded after submission; they are counted here, never named.
-    Exit code 0 whatever the score (1 only if the notebook could not be read).
+    Hidden items are graded after submission; they are counted here, never named. Your
+    feedback page is OUT/<notebook>/feedback.html. Without bubblewrap your own code runs
+    with resource limits only (a one-line notice says so). Exit codes: 0 whatever the
+    score; 2 when the file cannot be read as a notebook or module, or data is missing.
     """
-    report = api.check(notebook, lab=lab, out=out, quick=quick, data_root=data_root, sandbox=sandbox,
+    report = api.check(notebook, lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
+                       cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
                        weights=parse_weights(weights), progress=_progress(sys.stderr.isatty()))
+    if report.isolation != "bwrap":
+        click.echo(LIMITS_ONLY_NOTICE, err=True)
     click.echo(report.text)
-    sys.exit(1 if report.status == "invalid" else 0)
+    sys.exit(EXIT_OK)

@@ -41,9 +41,22 @@ data_root_option = click.option(
          "Default: $LABGRADE_DATA, else Keras' cache and downloads.")
 quick_option = click.option("--quick", is_flag=True, help="Provision the lab's small quick-mode data (for CI and "
                                                            "fast feedback); quick-mode bands apply.")
-sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "bwrap", "none"]), default="auto",
-                              show_default=True,
-                              help="bwrap: namespaces + read-only root (fails if unavailable); none: rlimits only.")
+def sandbox_option(func):
+    """``--sandbox`` with the default of the API function the command calls (bwrap for grading, auto for check)."""
+    return click.option(
+        "--sandbox", type=click.Choice(["auto", "bwrap", "none"]), default=default(func, "sandbox"), show_default=True,
+        help="bwrap: namespace isolation (refuses to run without bubblewrap); none: resource limits only, on purpose "
+             "(reports say the run was not isolated); auto: bwrap when available, else limits only.")
+
+
+def limit_options(func):
+    """``--timeout``, ``--cell-timeout``, ``--memory-mb`` (the same for run, check and grade)."""
+    func = click.option("--memory-mb", type=click.IntRange(min=64),
+                        help="Resident-memory limit of the submission's processes, in MB (default: the lab's).")(func)
+    func = click.option("--cell-timeout", type=click.FloatRange(min=1),
+                        help="Per-cell wall-clock limit in seconds (default: the lab's).")(func)
+    return click.option("--timeout", type=click.FloatRange(min=1),
+                        help="Per-submission wall-clock limit in seconds (default: the lab's).")(func)
 weights_option = click.option("--weights", multiple=True, metavar="NAME=PATH",
                               help="Use this weights file where code asks for weights='imagenet' "
                                    "(e.g. resnet50=resnet50.weights.h5). Repeatable.")

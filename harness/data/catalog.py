@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.errors import LabgradeError
+
 KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
@@ -135,7 +137,7 @@ CATALOG: dict[str, DataFile] = {
 FASHION_KEYS = tuple(k for k in CATALOG if k.startswith("fashion-mnist/"))
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(LabgradeError, FileNotFoundError):
     """A file a lab needs is not available.
 
     The message names the file, every place it was looked for, and how to provide it.
@@ -153,6 +155,25 @@ class MissingDataError(FileNotFoundError):
             lines.append(f"Download failed: {reason}")
         lines.append(
             f"To provide it: {entry.how}; or put it at <data root>/{entry.rel} and pass "
-            "--data-root <data root> (or set LABGRADE_DATA)."
+            "--data-root <data root> (or set LABGRADE_DATA). `labgrade data status` lists what is present."
         )
         super().__init__("\n".join(lines))
+
+
+class LabDataMissing(MissingDataError):
+    """One or more files a lab needs are missing: raised before any submission code runs.
+
+    Attributes:
+        lab: the lab id.
+        missing: one `MissingDataError` per missing file.
+    """
+
+    def __init__(self, lab: str, missing: list[MissingDataError]) -> None:
+        self.lab = lab
+        self.missing = missing
+        self.entry = missing[0].entry
+        self.looked = missing[0].looked
+        body = "\n\n".join(str(m) for m in missing)
+        FileNotFoundError.__init__(
+            self, f"Lab {lab!r} cannot be graded here: {len(missing)} data file(s) missing; no submission code "
+                  f"was run.\n\n{body}")

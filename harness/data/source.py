@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.data.catalog import CATALOG, DataFile, MissingDataError
+from harness.errors import InputError
 
 DATA_ENV = "LABGRADE_DATA"
 CACHE_ENV = "LABGRADE_CACHE"
@@ -68,16 +71,18 @@ class DataSource:
         """Builds a source from ``--data-root``, else ``$LABGRADE_DATA``, else the Keras cache.
 
         Raises:
-            NotADirectoryError: when a data root is given but is not a directory.
+            DataRootError: when a data root is given but is not a directory.
         """
         root = data_root or os.environ.get(DATA_ENV) or None
         if root is not None:
             root = Path(root).expanduser().resolve()
             if not root.is_dir():
-                raise NotADirectoryError(
-                    f"Data root {str(root)!r} (from {'--data-root' if data_root else DATA_ENV}) is not a "
-                    "directory. Expected a folder laid out like: keras-home/datasets/fashion-mnist/, "
-                    "keras-home/models/, dogs-vs-cats/train.zip, sample-images/."
+                state = "does not exist" if not root.exists() else "is not a directory"
+                raise DataRootError(
+                    f"Data root {str(root)!r} (from {'--data-root' if data_root else DATA_ENV}) {state}. "
+                    "Pass a folder laid out like: keras-home/datasets/fashion-mnist/, keras-home/models/, "
+                    "dogs-vs-cats/train.zip, sample-images/ (or leave --data-root out to use Keras' cache and "
+                    "downloads)."
                 )
         return cls(root=root, allow_download=allow_download)
 
@@ -139,15 +144,18 @@ class DataSource:
         from keras.utils import get_file  # imported lazily: nothing heavy at import time
 
         subdir, fname = entry.keras_rel.rsplit("/", 1)
-        return Path(
-            get_file(
-                fname,
-                origin=entry.url,
-                cache_dir=str(_keras_home()),
-                cache_subdir=subdir,
-                file_hash=entry.md5,
+        # Keras prints "Downloading data from ..." and its progress bar on stdout: keep stdout for
+        # results (`--json`), the progress goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            return Path(
+                get_file(
+                    fname,
+                    origin=entry.url,
+                    cache_dir=str(_keras_home()),
+                    cache_subdir=subdir,
+                    file_hash=entry.md5,
+                )
             )
-        )
 
     def fingerprint(self, keys: list[str] | tuple[str, ...]) -> str:
         """A short digest identifying the exact bytes of `keys` (for band provenance)."""
@@ -179,6 +187,10 @@ class DataSource:
         if self.root:
             return f"data root {self.root}"
         return f"Keras cache {_keras_home()} (downloads {'on' if self.allow_download else 'off'})"
+
+
+class DataRootError(InputError, NotADirectoryError):
+    """``--data-root`` (or ``$LABGRADE_DATA``) does not name a folder."""
 
 
 def _entry(key: str) -> DataFile:

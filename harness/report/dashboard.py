@@ -37,6 +37,8 @@ class Row:
     percent: float
     seconds: float
     overrides: str
+    isolation: str
+    flags: list[str]
     items: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     links: list[tuple[str, str]] = field(default_factory=list)
 
@@ -48,6 +50,7 @@ def _row(out_dir: Path, folder: str, g: Grade) -> Row:
                lab=g.lab_result.lab, status=g.execution_status or "unknown", score=g.score, max_score=g.max_score,
                percent=percent(g), seconds=round(g.execution_time_s, 1),
                overrides=", ".join(f"{o.item}={o.points:g}" for o in g.overrides),
+               isolation=g.isolation or "unknown", flags=g.flags,
                items={(g.lab_result.lab, c.item): (c.score, c.status) for c in g.lab_result.checks}, links=links)
 
 
@@ -67,7 +70,7 @@ def dashboard_context(out_dir: Path) -> dict:
     counts = stats["histogram"]["counts"]
     hist = svg.histogram(counts, stats["histogram"]["edges"], title="Scores (% of the maximum)",
                          xlabel="percent of the maximum score", highlight=range(0, 5)) if grades else None
-    downloads = [(name, name) for name in ("grades.csv", "class_stats.json") if (out_dir / name).is_file()]
+    downloads = [(name, name) for name in ("grades.csv", "items.csv", "class_stats.json") if (out_dir / name).is_file()]
     labs = stats["labs"]
     return {
         "out_name": out_dir.resolve().name,
@@ -80,6 +83,8 @@ def dashboard_context(out_dir: Path) -> dict:
         "problems": problems,
         "downloads": downloads,
         "gradescope_count": sum(1 for f, _ in found if (out_dir / f / "results.json").is_file()),
+        "not_isolated": sum(1 for g in grades if g.isolation != "bwrap"),
+        "flagged": sum(1 for g in grades if g.flags),
     }
 
 

@@ -18,11 +18,15 @@ class CheckReport:
         text: the terminal summary.
         feedback: the student-facing data (visible items, hidden count).
         status: the execution status.
+        isolation: how the run was contained (``bwrap`` or ``limits-only``).
+        page: the student's feedback page.
     """
 
     text: str
     feedback: dict
     status: str
+    isolation: str = "bwrap"
+    page: object = None
 
 
 def check_report(grade: Grade, execution: Execution, *, page=None) -> CheckReport:
@@ -41,4 +45,5 @@ def check_report(grade: Grade, execution: Execution, *, page=None) -> CheckRepor
                      "you submit.")
     if page is not None:
         lines.append(f"Full feedback with your figures: {page}")
-    return CheckReport(text="\n".join(lines), feedback=fb, status=execution.status)
+    return CheckReport(text="\n".join(lines), feedback=fb, status=execution.status,
+                       isolation=execution.isolation.mode, page=page)

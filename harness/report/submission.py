@@ -49,6 +49,7 @@ class ItemView:
     automatic: float | None = None
     override_comment: str = ""
     overridden: bool = False
+    flag: str = ""
 
 
 @lru_cache(maxsize=16)
@@ -100,7 +101,7 @@ def _items(grade: Grade, *, student_view: bool, exe: Execution) -> tuple[list[It
     else:
         fb = {}
         rows = [ItemView(item=c.item, name=c.name, status=c.status, score=c.score, max_score=c.max_score,
-                         message=c.message, visibility=c.visibility, evidence=list(c.evidence.items()))
+                         message=c.message, visibility=c.visibility, evidence=list(c.evidence.items()), flag=c.flag)
                 for c in grade.lab_result.checks]
     for row in rows:
         ov = overrides.get(row.item)
@@ -168,6 +169,7 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
         "status_line": student_feedback(grade, exe)["output"].splitlines()[0] if grade else exe.status,
         "score": _score(grade, fb, student_view),
         "items": items,
+        "flagged": [{"index": n, "name": it.name, "flag": it.flag} for n, it in enumerate(items, 1) if it.flag],
         "metrics": sorted(grade.lab_result.metrics.items()) if grade and not student_view else [],
         "overrides": [o for o in grade.overrides if o.item in {i.item for i in items}] if grade else [],
         "charts": charts,

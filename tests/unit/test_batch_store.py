@@ -24,7 +24,7 @@ def test_recommit_replaces_the_whole_folder(tmp_path):
     store.commit("bob", KEY, {"grade.json": b"1", "old.txt": b"x"})
     store.commit("bob", KEY, {"grade.json": b"2"})
     assert (tmp_path / "bob" / "grade.json").read_bytes() == b"2" and not (tmp_path / "bob" / "old.txt").exists()
-    assert not any((tmp_path / ".trash").iterdir())
+    assert not (tmp_path / ".trash").exists() and not (tmp_path / ".staging").exists()  # nothing left behind
 
 
 def test_recover_removes_leftovers_of_a_crash(tmp_path):

@@ -86,7 +86,7 @@ def test_submission_from_path(tmp_path):
     with pytest.raises(ValueError, match=r"Unsupported submission type '\.txt'"):
         (tmp_path / "x.txt").write_text("x")
         Submission.from_path(tmp_path / "x.txt", lab="cats-dogs")
-    with pytest.raises(FileNotFoundError, match="not a file"):
+    with pytest.raises(FileNotFoundError, match="missing.py' does not exist"):
         Submission.from_path(tmp_path / "missing.py", lab="cats-dogs")
 
 
