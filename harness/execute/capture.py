@@ -14,6 +14,24 @@ from harness.models import ErrorInfo, Figure
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 MAX_FIGURE_BYTES = 8 << 20
+# A figure larger than this many pixels is not decoded (a 13300x13300 PNG is 172 KB compressed).
+MAX_FIGURE_PIXELS = 4096 * 4096
+
+# Library chatter that C code writes to a process's stderr (TensorFlow/absl start-up logs):
+# never the student's output. Passed to the in-sandbox output filter and applied here too.
+CHATTER = re.compile(
+    r"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] [^\n]*"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IW] (?:tensorflow|external)/[^\n]*"
+    r"|To enable the following instructions: [^\n]*rebuild TensorFlow with the appropriate compiler flags\."
+    r")\n?",
+    re.MULTILINE,
+)
+
+
+def strip_chatter(text: str) -> str:
+    """Removes TensorFlow/absl start-up log lines from captured output."""
+    return CHATTER.sub("", text) if text else text
 
 
 def strip_ansi(text: str) -> str:
@@ -50,7 +68,14 @@ def text_of_outputs(outputs: list[dict]) -> str:
                 parts.append(("".join(plain) if isinstance(plain, list) else str(plain)) + "\n")
         elif kind == "error":
             parts.append(strip_ansi("\n".join(out.get("traceback", []) or [])) + "\n")
-    return strip_ansi("".join(parts))
+    return strip_chatter(strip_ansi("".join(parts)))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG header without decoding it ((0, 0) when not a PNG)."""
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        return 0, 0
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def save_png(data: bytes | str, *, cell_index: int, number: int, dest_dir: Path, rel_base: Path) -> Figure | None:
@@ -62,20 +87,21 @@ def save_png(data: bytes | str, *, cell_index: int, number: int, dest_dir: Path,
             return None
     if not data.startswith(b"\x89PNG") or len(data) > MAX_FIGURE_BYTES:
         return None
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    name = f"cell{cell_index:03d}-{number:02d}.png"
-    (dest_dir / name).write_bytes(data)
-    width = height = 0
+    width, height = png_size(data)
+    if not width or not height or width * height > MAX_FIGURE_PIXELS:
+        return None  # not decodable within the pixel cap: not kept, not a figure
     blank = False
     try:
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
             extrema = img.convert("RGB").getextrema()
             blank = all(lo == hi for lo, hi in extrema)
     except Exception:
-        pass
+        return None
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    name = f"cell{cell_index:03d}-{number:02d}.png"
+    (dest_dir / name).write_bytes(data)
     return Figure(
         cell_index=cell_index,
         path=str((dest_dir / name).relative_to(rel_base)),

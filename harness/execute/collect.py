@@ -1,22 +1,24 @@
-"""Reading what the export step wrote, defensively: it was written by untrusted code.
+"""Turning what the sandbox sent into Execution pieces, defensively: it was written by untrusted code.
 
-Only the export folder drawn at export time is read; sizes and types are checked;
-exported files are copied out of the workspace into the artifacts folder before the
-workspace is deleted. Nothing here trusts a number: models are evaluated later by
-`harness.evaluate`, in the grader's own process.
+Exports come from the manifest of the export folder drawn at export time (already
+sanitised by `engine.read_manifest`); exported model files are copied out of the
+workspace (no links, size-capped) before it is deleted. The trace comes from the
+channel's verified events. Nothing here trusts a number: models are evaluated later by
+the grader itself, and the trace is cross-checked against what it measures.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.execute.channel import ChannelReport
+from harness.execute.untrusted import UntrustedDataError, copy_regular, integer, number
 from harness.labs import LabSpec
-from harness.models import CallRecord, EpochLog, ErrorInfo, Export, TraceEvent
-from harness.serialize import SchemaError, from_jsonable
+from harness.models import CallRecord, EpochLog, ErrorInfo, Export, FigureData, TraceEvent, TraceIntegrity
 
 MAX_MODEL_BYTES = 2 << 30
+_TRACE_KINDS = ("compile", "fit", "predict", "weights")
 
 
 def exports_from_manifest(manifest: dict | None, export_dir: Path | None, lab: LabSpec,
@@ -35,32 +37,29 @@ def exports_from_manifest(manifest: dict | None, export_dir: Path | None, lab: L
         if not isinstance(rec, dict):
             exp.error = "missing from the export manifest"
             continue
-        exp.found = bool(rec.get("found"))
+        exp.found = rec.get("found") is True
         exp.type_name = str(rec.get("type_name", ""))[:200]
         exp.error = str(rec["error"])[:2000] if rec.get("error") else None
         exp.data = rec.get("data")
-        if "source" in rec and rec["source"] != contract.name:
-            exp.data = {"value": exp.data, "source": str(rec["source"])[:100]} if contract.kind == "class_order" \
-                else exp.data
+        if "source" in rec and rec["source"] != contract.name and contract.kind == "class_order":
+            exp.data = {"value": exp.data, "source": str(rec["source"])[:100]}
         if contract.kind == "model" and rec.get("path") and export_dir is not None:
-            exp.path = _copy_file(export_dir, str(rec["path"]), artifacts, contract.name, exp)
+            exp.path = _copy_model(export_dir, str(rec["path"]), artifacts, contract.name, exp)
         if contract.kind == "callable":
-            exp.calls = [_call(c) for c in (rec.get("calls") or [])[:50] if isinstance(c, dict)]
+            calls = rec.get("calls") if isinstance(rec.get("calls"), list) else []
+            exp.calls = [_call(c) for c in calls[:50] if isinstance(c, dict)]
     return out
 
 
-def _copy_file(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export) -> str | None:
-    src = (export_dir / Path(name).name)
-    # Only regular files directly inside the export folder; never follow links out of it.
-    if src.is_symlink() or not src.is_file():
-        exp.error = f"exported file {name!r} is missing or not a regular file"
-        return None
-    if src.stat().st_size > MAX_MODEL_BYTES:
-        exp.error = f"exported model is {src.stat().st_size >> 20} MB; the limit is {MAX_MODEL_BYTES >> 20} MB"
-        return None
+def _copy_model(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export) -> str | None:
+    # Only regular files directly inside the export folder; never a link out of it.
+    src = export_dir / Path(name).name
     dest = artifacts / "exports" / f"{contract}.keras"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)
+    try:
+        copy_regular(src, dest, max_bytes=MAX_MODEL_BYTES)
+    except UntrustedDataError as exc:
+        exp.error = f"exported model file: {exc}"
+        return None
     return str(dest.relative_to(artifacts))
 
 
@@ -70,45 +69,136 @@ def _call(raw: dict) -> CallRecord:
         input=str(raw.get("input", ""))[:200],
         returned=raw.get("returned"),
         printed=str(raw.get("printed", ""))[:65536],
-        seconds=_num(raw.get("seconds")),
+        seconds=number(raw.get("seconds"), low=0),
         error=ErrorInfo(ename=str(err.get("ename", ""))[:200], evalue=str(err.get("evalue", ""))[:2000],
                         traceback=str(err.get("traceback", ""))[:8000]) if isinstance(err, dict) else None,
     )
 
 
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def integrity_of(report: ChannelReport) -> TraceIntegrity:
+    """The channel's account: authenticated or not, and every problem it saw."""
+    if report.salt:
+        channel = "ok"
+    elif report.bytes_read:
+        channel = "unauthenticated"
+    else:
+        channel = "none"
+    return TraceIntegrity(channel=channel, problems=list(report.problems)[:50], events=len(report.events),
+                          salt=report.salt)
 
 
-def trace_from_manifest(manifest: dict | None, cell_of_count: dict[int, int] | None) -> tuple[list[TraceEvent], list[str]]:
-    """TraceEvents from the manifest, with cell indexes resolved; plus problems found."""
+def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
+                      ) -> tuple[list[TraceEvent], list[FigureData], list[str]]:
+    """TraceEvents (fits assembled from their start, epochs and end) and figure structures.
+
+    Returns:
+        (trace, figures, problems): problems are inconsistencies between events (an epoch
+        of a fit that never started, an end without a start...).
+    """
+    trace: list[TraceEvent] = []
+    figures: list[FigureData] = []
     problems: list[str] = []
-    events: list[TraceEvent] = []
-    for i, raw in enumerate((manifest or {}).get("trace", []) or []):
-        if not isinstance(raw, dict):
-            problems.append(f"trace[{i}] is not an object")
-            continue
-        raw = dict(raw)
-        raw["epoch_logs"] = [_epoch(e) for e in raw.get("epoch_logs", []) or [] if isinstance(e, dict)]
-        try:
-            ev = from_jsonable(TraceEvent, {k: v for k, v in raw.items() if k != "epoch_logs"})
-        except SchemaError as exc:
-            problems.append(f"trace[{i}]: {exc}")
-            continue
-        ev.epoch_logs = raw["epoch_logs"]
-        if cell_of_count is not None:
-            ev.cell_index = cell_of_count.get(ev.cell_index, -1)
-        events.append(ev)
-    return events, problems
+    fits: dict[int, TraceEvent] = {}
+
+    def cell(raw: Any) -> int:
+        idx = integer(raw, low=-1, high=10**6)
+        idx = -1 if idx is None else idx
+        if cell_of_count is not None and idx >= 0:
+            return cell_of_count.get(idx, -1)
+        return idx
+
+    for ev in events:
+        kind = ev.get("t")
+        seq = integer(ev.get("seq"), low=0) or 0
+        if kind in _TRACE_KINDS:
+            te = _event(kind, ev, seq, cell(ev.get("cell_index")))
+            trace.append(te)
+            if kind == "fit":
+                fit_no = integer(ev.get("fit"), low=0)
+                if fit_no is None or fit_no in fits:
+                    problems.append(f"fit event {seq} has a missing or repeated fit number")
+                else:
+                    fits[fit_no] = te
+                    te.complete = False
+        elif kind == "epoch":
+            fit = fits.get(integer(ev.get("fit"), low=0) or -1)
+            if fit is None or fit.complete:
+                problems.append(f"epoch event {seq} belongs to no running fit")
+            elif len(fit.epoch_logs) < 10000:
+                fit.epoch_logs.append(_epoch(ev))
+        elif kind == "fit-end":
+            fit = fits.get(integer(ev.get("fit"), low=0) or -1)
+            if fit is None or fit.complete:
+                problems.append(f"fit-end event {seq} belongs to no running fit")
+                continue
+            fit.complete = True
+            fit.seconds = number(ev.get("seconds"), low=0)
+            fit.error = str(ev["error"])[:1000] if ev.get("error") else None
+            fit.warnings = [str(w)[:500] for w in _list(ev.get("warnings"))[:20]]
+            fit.weights_end = _weights(ev.get("weights_end"))
+            for key in ("trainable_params", "non_trainable_params"):
+                value = integer(ev.get(key), low=0)
+                if value is not None:
+                    setattr(fit, key, value)
+            for key in ("trainable_layers", "frozen_layers"):
+                if isinstance(ev.get(key), list):
+                    setattr(fit, key, [str(x)[:200] for x in ev[key][:2000]])
+        elif kind == "figure":
+            figures.append(FigureData(cell_index=cell(ev.get("cell_index")), number=integer(ev.get("number")) or 0,
+                                      how=str(ev.get("how", ""))[:20],
+                                      axes=[a for a in _list(ev.get("axes"))[:16] if isinstance(a, dict)],
+                                      suptitle=str(ev.get("suptitle", ""))[:200]))
+    return trace, figures, problems
+
+
+def _event(kind: str, ev: dict, seq: int, cell_index: int) -> TraceEvent:
+    te = TraceEvent(kind=kind, seq=seq, cell_index=cell_index)  # type: ignore[arg-type]
+    te.model_name = str(ev.get("model_name", ev.get("owner", "")))[:200]
+    te.model_id = str(ev.get("model_id", ""))[:100]
+    te.trainable_params = integer(ev.get("trainable_params"), low=0) or 0
+    te.non_trainable_params = integer(ev.get("non_trainable_params"), low=0) or 0
+    te.trainable_layers = [str(x)[:200] for x in _list(ev.get("trainable_layers"))[:2000]]
+    te.frozen_layers = [str(x)[:200] for x in _list(ev.get("frozen_layers"))[:2000]]
+    te.optimizer = str(ev["optimizer"])[:100] if isinstance(ev.get("optimizer"), str) else None
+    te.optimizer_id = str(ev["optimizer_id"])[:100] if isinstance(ev.get("optimizer_id"), str) else None
+    te.optimizer_config = ev["optimizer_config"] if isinstance(ev.get("optimizer_config"), dict) else {}
+    te.compile_count = integer(ev.get("compile_count"), low=0) or 0
+    te.epochs = integer(ev.get("epochs"), low=0, high=10**7)
+    te.initial_epoch = integer(ev.get("initial_epoch"), low=0, high=10**7) or 0
+    te.batch_size = integer(ev.get("batch_size"), low=0)
+    te.samples = integer(ev.get("samples"), low=0)
+    te.seconds = number(ev.get("seconds"), low=0)
+    te.error = str(ev["error"])[:1000] if ev.get("error") else None
+    te.stale_trainable = ev.get("stale_trainable") is True
+    te.input_stats = ev["input_stats"] if isinstance(ev.get("input_stats"), dict) else {}
+    te.callbacks = [str(x)[:100] for x in _list(ev.get("callbacks"))[:20]]
+    te.data = ev["data"] if isinstance(ev.get("data"), dict) else {}
+    te.weights_start = _weights(ev.get("weights_start"))
+    if kind == "weights":
+        te.weights_end = _weights(ev.get("weights"))
+        te.how = str(ev.get("how", ""))[:30]
+    return te
 
 
 def _epoch(raw: dict) -> EpochLog:
     logs = raw.get("logs") if isinstance(raw.get("logs"), dict) else {}
     return EpochLog(
-        epoch=int(raw.get("epoch", 0)) if isinstance(raw.get("epoch"), int) else 0,
-        lr=_num(raw.get("lr")),
-        lr_end=_num(raw.get("lr_end")),
-        logs={str(k): float(v) for k, v in logs.items() if _num(v) is not None},
-        seconds=_num(raw.get("seconds")),
-        steps=int(raw["steps"]) if isinstance(raw.get("steps"), int) else None,
+        epoch=integer(raw.get("epoch"), low=0, high=10**7) or 0,
+        lr=number(raw.get("lr")),
+        lr_end=number(raw.get("lr_end")),
+        logs={str(k)[:100]: float(v) for k, v in list(logs.items())[:50] if number(v) is not None},
+        seconds=number(raw.get("seconds"), low=0),
+        steps=integer(raw.get("steps"), low=0),
     )
+
+
+def _weights(raw: Any) -> list[list[Any]]:
+    out = []
+    for item in _list(raw)[:5000]:
+        if isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[1], str):
+            out.append([item[0][:40], item[1][:40], 1 if item[2] else 0])
+    return out
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []

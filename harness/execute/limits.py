@@ -24,10 +24,13 @@ class Limits:
         max_output_kb: captured text output per run (stdout, stderr, results); the
             rest is dropped and the truncation recorded.
         max_figures: images kept; more are counted but not stored.
-        tmp_mb: size of the sandbox's private ``/tmp`` (bwrap only).
+        tmp_mb: size of the sandbox's private ``/tmp`` (bwrap only); its use counts against `memory_mb`.
+        shm_mb: size of the sandbox's ``/dev/shm`` (bwrap only); its use counts against `memory_mb`.
+        disk_mb: disk the workspace may use (files written by the submission, provisioned data included).
         startup_timeout_s: time allowed for the kernel to start.
-        export_timeout_s: time allowed for exporting the contract names after the last
-            cell (saving models, calling ``classify`` on the grader's images).
+        export_grace_s: time reserved, inside `total_timeout_s`, for exporting the contract
+            names after the last cell (saving models, calling ``classify`` on the grader's images).
+        origin: where the time limits came from (shown in reports).
     """
 
     cell_timeout_s: float = 1800.0
@@ -38,8 +41,11 @@ class Limits:
     max_output_kb: int = 1024
     max_figures: int = 100
     tmp_mb: int = 1024
+    shm_mb: int = 256
+    disk_mb: int = 4096
     startup_timeout_s: float = 120.0
-    export_timeout_s: float = 300.0
+    export_grace_s: float = 30.0
+    origin: str = "default"
 
     @property
     def address_space_mb(self) -> int:
@@ -57,6 +63,8 @@ class Limits:
         base = cls(
             cell_timeout_s=lab.quick_cell_timeout_s if quick else lab.cell_timeout_s,
             total_timeout_s=lab.quick_total_timeout_s if quick else lab.total_timeout_s,
+            export_grace_s=lab.export_grace_s,
+            origin=f"the lab's default for {'quick' if quick else 'full'} mode",
         )
         return base.replace(**overrides)
 
@@ -68,8 +76,15 @@ class Limits:
             raise TypeError(f"Unknown limit(s) {sorted(unknown)}; known: {sorted(names)}.")
         clean = {k: v for k, v in overrides.items() if v is not None}
         for k, v in clean.items():
-            if not isinstance(v, (int, float)) or v <= 0:
+            if k == "origin":
+                if not isinstance(v, str):
+                    raise ValueError(f"Limit origin must be a string; received {v!r}.")
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or v == float("inf"):
                 raise ValueError(f"Limit {k} must be a positive number; received {v!r}.")
+        timing = {"cell_timeout_s", "total_timeout_s", "export_grace_s"} & set(clean)
+        if timing and "origin" not in clean:
+            clean["origin"] = "given: " + ", ".join(f"{k}={clean[k]:g}" for k in sorted(timing))
         out = dataclasses.replace(self, **clean)
         if out.cell_timeout_s > out.total_timeout_s:
             out = dataclasses.replace(out, cell_timeout_s=out.total_timeout_s)

@@ -1,31 +1,50 @@
-"""Notebook engine: a fresh Jupyter kernel per submission, inside the sandbox, driven by nbclient."""
+"""Notebook engine: a fresh Jupyter kernel per submission, inside the sandbox, driven by nbclient.
+
+Transport only: the time budget, status rules and manifest reading are `engine`'s.
+What is specific here: the kernel runs inside the sandbox plan with the trace channel
+passed in; every message from it is parsed with bounds (size, nesting) and counted
+against the output cap (text, every mime type, metadata, comm traffic, number of
+outputs); images are validated and counted separately.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import inspect
+import json
 import logging
 import subprocess
 import time
-from pathlib import Path
 
 import nbformat
-import inspect
-
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from harness.execute import capture
-from harness.execute.engine import EngineResult, RunRequest, export_code, prologue_code, stage_inputs
+from harness.execute import capture, engine
+from harness.execute.channel import TraceChannel
+from harness.execute.engine import Clock, EngineResult, RunRequest
 from harness.execute.sandbox import SandboxPlan
+from harness.execute.source import read_notebook
+from harness.execute.untrusted import read_text_tail
 from harness.execute.watchdog import Watchdog
 from harness.models import Cell
 
 KERNEL_PROBE_S = 15.0
+MAX_MESSAGE_BYTES = 64 << 20
+MAX_MESSAGE_DEPTH = 48
+MAX_IMAGE_BYTES = 48 << 20
 # nbclient logs timeouts and interrupts as errors; they are expected here and recorded
 # in the Execution, so keep them off the grader's terminal.
 _LOG = logging.getLogger("labgrade.nbclient")
 _LOG.setLevel(logging.CRITICAL)
+
+
+class MalformedKernelMessage(ValueError):
+    """The kernel sent a message the grader refuses to process (too deep, not JSON)."""
 
 
 def _wait(value):
@@ -37,6 +56,28 @@ def _wait(value):
         return await value
 
     return run_sync(inner)()
+
+
+def safe_unpack(data: bytes):
+    """Session unpacker for messages from a sandboxed kernel: bounded depth, finite numbers."""
+    try:
+        value = json.loads(data, parse_constant=lambda name: None)
+    except RecursionError:
+        raise MalformedKernelMessage("a message nested too deeply") from None
+    except ValueError as exc:
+        raise MalformedKernelMessage(f"a message that is not valid JSON ({str(exc)[:80]})") from None
+    stack = [(value, 0)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_MESSAGE_DEPTH or nodes > 500_000:
+            raise MalformedKernelMessage("a message nested too deeply or with too many parts")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return value
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -62,181 +103,168 @@ class SandboxKernelManager(AsyncKernelManager):
         return spec
 
 
+def _content_size(content) -> int:
+    """An estimate of what keeping a message costs: every string, every mime type, metadata."""
+    total = 0
+    stack = [content]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            total += len(node)
+        elif isinstance(node, dict):
+            total += 8 * len(node)
+            stack.extend(node.values())
+            stack.extend(k for k in node if isinstance(k, str))
+        elif isinstance(node, list):
+            total += 4 * len(node)
+            stack.extend(node)
+        else:
+            total += 8
+    return total
+
+
 class CappedClient(NotebookClient):
-    """nbclient with a cap on kept output, and a flag set on cell timeouts."""
+    """nbclient with a cap on everything kept from the kernel, and a flag set on cell timeouts.
+
+    Every message other than status bookkeeping counts against `max_output_bytes` (at
+    least 100 bytes each, so thousands of empty outputs count too); PNG images count
+    against their own budget and must be real PNGs within the pixel cap.
+    """
 
     def __init__(self, *args, max_output_bytes: int, max_figures: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_output_bytes = max_output_bytes
         self.max_figures = max_figures
         self.used = 0
+        self.image_bytes = 0
         self.images = 0
         self.truncated_cells: set[int] = set()
         self.timed_out = False
 
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        data = content.get("data", {}) if isinstance(content, dict) else {}
-        if "image/png" in data:
-            self.images += 1
-            if self.images > self.max_figures:
-                self.truncated_cells.add(cell_index)
-                return None
-            size = sum(len(str(v)) for k, v in data.items() if k != "image/png")
-        else:
-            size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in data.values())
-            size += sum(len(str(line)) for line in content.get("traceback", []) or [])
+    def process_message(self, msg, cell, cell_index):
+        msg_type = msg.get("msg_type")
+        if msg_type in ("status", "execute_input", "execute_reply", "shutdown_reply"):
+            return super().process_message(msg, cell, cell_index)
+        content = msg.get("content") if isinstance(msg.get("content"), dict) else {}
+        data = content.get("data")
+        if isinstance(data, dict) and "image/png" in data:
+            self._check_image(data, cell_index)
+        size = 100 + _content_size(content) + _content_size(msg.get("metadata"))
         if self.used + size > self.max_output_bytes:
-            if cell_index not in self.truncated_cells:
-                self.truncated_cells.add(cell_index)
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"\n[labgrade: output cap of {self.max_output_bytes} bytes reached; further output dropped]\n"))
+            self._truncate(cell, cell_index)
             return None
         self.used += size
-        return super().output(outs, msg, display_id, cell_index)
+        return super().process_message(msg, cell, cell_index)
+
+    def _check_image(self, data: dict, cell_index: int) -> None:
+        png = data.get("image/png")
+        raw = b""
+        if isinstance(png, str) and len(png) < MAX_IMAGE_BYTES:
+            try:
+                raw = base64.b64decode(png[:200], validate=False)
+            except (binascii.Error, ValueError):
+                raw = b""
+        width, height = capture.png_size(raw)
+        ok = bool(width and height and width * height <= capture.MAX_FIGURE_PIXELS)
+        self.images += 1
+        if ok and self.images <= self.max_figures and self.image_bytes + len(png) <= MAX_IMAGE_BYTES:
+            self.image_bytes += len(png)
+            return
+        data.pop("image/png")  # kept as text only: not a PNG, too large, or past the figure cap
+        self.truncated_cells.add(cell_index)
+
+    def _truncate(self, cell, cell_index: int) -> None:
+        if cell_index in self.truncated_cells:
+            return
+        self.truncated_cells.add(cell_index)
+        cell.outputs.append(nbformat.v4.new_output(
+            "stream", name="stderr",
+            text=f"\n[labgrade: output cap of {self.max_output_bytes} bytes reached; further output dropped]\n"))
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.timed_out = True
         return await super()._async_handle_timeout(timeout, cell)
 
 
+def _client(nb, km, timeout: float, *, max_output_bytes: int, max_figures: int) -> CappedClient:
+    return CappedClient(nb, km=km, allow_errors=True, interrupt_on_timeout=True, record_timing=True,
+                        error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell exceeded its time limit",
+                                          "traceback": []},
+                        max_output_bytes=max_output_bytes, max_figures=max_figures, shutdown_kernel="immediate",
+                        iopub_timeout=10, store_widget_state=False, timeout=max(1, int(timeout)), log=_LOG)
+
+
 def run(req: RunRequest) -> EngineResult:
     """Runs a notebook; always returns a result, whatever the notebook does."""
-    from harness.execute.source import read_notebook
-
     nb = read_notebook(req.path)
     limits = req.limits
-    t_start = time.monotonic()
-    deadline = t_start + limits.total_timeout_s
+    clock = Clock(limits)
     km = SandboxKernelManager(kernel_name="python3")
     km.sandbox = req.plan
     km.transport = req.plan.transport
     km.connection_file = str(req.ws.ctl / "kernel.json")
     if req.plan.transport == "ipc":
-        km.ip = str(req.ws.ctl / "zmq")
+        km.ip = str(req.ws.ipc / "zmq")
+    km.session.unpack = safe_unpack
+    km.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
     req.plan.chown = [km.connection_file]
     result = EngineResult(status="ok")
-    cells = [Cell(index=i, cell_type=c.cell_type, source=str(c.source)) for i, c in enumerate(nb.cells)]
-    result.cells = cells
+    result.cells = [Cell(index=i, cell_type=c.cell_type, source=str(c.source)) for i, c in enumerate(nb.cells)]
+    channel = TraceChannel()
     watchdog = None
     kc = None
     try:
         try:
-            log = open(req.ws.ctl / "kernel.log", "wb")
-            _wait(km.start_kernel(cwd=str(req.ws.work), env=req.plan.env, stdout=log, stderr=subprocess.STDOUT))
-            log.close()
-            watchdog = Watchdog(km.provisioner.process.pid, memory_mb=limits.memory_mb,
-                                max_processes=limits.max_processes,
-                                deadline=deadline + limits.export_timeout_s + 30)
+            with open(req.ws.ctl / "kernel.log", "wb") as log:
+                _wait(km.start_kernel(cwd=str(req.ws.work), env=req.plan.env, stdout=log, stderr=subprocess.STDOUT,
+                                      pass_fds=(channel.write_fd,)))
+            channel.started_child()
+            channel.start()
+            watchdog = Watchdog(km.provisioner.process.pid, limits=limits, workspace=req.ws.root,
+                                deadline=clock.watchdog_deadline())
             watchdog.start()
             kc = km.client()
             kc.start_channels()
             _wait(kc.wait_for_ready(timeout=limits.startup_timeout_s))
+            req.ws.lock(req.ws.ipc)  # the kernel's sockets are bound: nothing may be renamed there any more
         except Exception as exc:
             result.status = "killed"
-            result.detail = f"the kernel did not start: {type(exc).__name__}: {exc}"
+            result.detail = f"the kernel did not start: {type(exc).__name__}: {str(exc)[:300]}"
             return result
-        client = CappedClient(nb, km=km, allow_errors=True, interrupt_on_timeout=True, record_timing=True,
-                              error_on_timeout={"ename": "CellTimeoutError",
-                                                "evalue": "cell exceeded its time limit", "traceback": []},
-                              max_output_bytes=limits.max_output_kb * 1024, max_figures=limits.max_figures,
-                              shutdown_kernel="immediate", iopub_timeout=10, log=_LOG)
+        client = _client(nb, km, limits.cell_timeout_s, max_output_bytes=limits.max_output_kb * 1024,
+                         max_figures=limits.max_figures)
         client.kc = kc
         client.reset_execution_trackers()
-        # Hidden prologue (not a student cell; its time counts as start-up).
         try:
-            hidden, _ = _run_hidden(km, kc, prologue_code(req.prologue_cfg), limits.startup_timeout_s)
-        except DeadKernelError:
+            cfg = engine.prologue_config(req, channel.child_fd)
+            hidden, _ = _run_hidden(km, kc, engine.prologue_code(cfg), limits.startup_timeout_s)
+        except (DeadKernelError, MalformedKernelMessage):
             result.status, result.detail = "killed", "the kernel died during start-up (before the first cell)"
             return result
-        result.startup_s = time.monotonic() - t_start
+        channel.wait_for(lambda e: e.get("t") == "ready", timeout=10)
+        channel.seal_hello()
+        result.startup_s = time.monotonic() - clock.start
         _report_hidden_errors(hidden, result, "prologue")
-
-        code_total = sum(1 for c in nb.cells if c.cell_type == "code")
-        done = 0
-        stop: str | None = None
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            rec = cells[i]
-            if stop:
-                rec.status = "skipped"
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 1:
-                stop = "timeout"
-                rec.status = "skipped"
-                result.status, result.detail = "timeout", (
-                    f"the submission's total time limit ({limits.total_timeout_s:.0f} s) was reached before "
-                    f"cell {i}")
-                continue
-            done += 1
-            if req.progress:
-                req.progress(f"cell {done}/{code_total}")
-            client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
-            client.timed_out = False
-            t0 = time.monotonic()
-            try:
-                client.execute_cell(cell, i)
-            except DeadKernelError:
-                rec.status = "killed"
-                stop = "killed"
-            finally:
-                rec.duration_s = time.monotonic() - t0
-            _fill_cell(rec, cell, client)
-            if stop == "killed":
-                result.status = "killed"
-                result.detail = f"the kernel died while running cell {i}"
-                continue
-            if client.timed_out:
-                rec.status = "timeout"
-                limit = client.timeout
-                result.status = "timeout"
-                result.detail = f"cell {i} ran past its time limit ({limit} s) and was interrupted"
-                stop = "timeout"
-                if not _kernel_responds(client):
-                    result.detail += "; the kernel did not respond to the interrupt and was stopped"
-                    stop = "unresponsive"
-            elif rec.status == "error" and result.status == "ok":
-                result.status = "error"
-                result.detail = f"cell {i} raised {rec.error.ename if rec.error else 'an error'}"
-        result.cells = cells
+        stop = _run_cells(nb, client, result, clock, req)
         result.figures = _collect_figures(nb, req)
         result.cell_of_count = {int(c.execution_count): i for i, c in enumerate(nb.cells)
-                                if c.cell_type == "code" and c.get("execution_count")}
+                                if c.cell_type == "code" and isinstance(c.get("execution_count"), int)}
         result.output_truncated = bool(client.truncated_cells)
-        # Export (only if the kernel is alive and responsive).
-        if stop not in ("killed", "unresponsive") and _wait(km.is_alive()):
-            outdir = req.ws.new_export_dir()
-            req.ws.hand_over(req.plan.uid)
-            spec = stage_inputs(req, outdir)
-            try:
-                export_cell, timed_out = _run_hidden(km, kc, export_code(spec, outdir, "get_ipython().user_ns"),
-                                                     limits.export_timeout_s)
-                _report_hidden_errors(export_cell, result, "export")
-                manifest_path = outdir / "manifest.json"
-                if manifest_path.is_file():
-                    result.manifest = _read_manifest(manifest_path)
-                    result.export_dir = outdir
-                elif timed_out:
-                    result.stdout += f"[labgrade] exporting took longer than {limits.export_timeout_s:.0f} s\n"
-            except DeadKernelError:
-                result.stdout += "[labgrade] the kernel died while exporting\n"
+        if stop not in ("killed", "unresponsive", "malformed") and _wait(km.is_alive()):
+            _export(km, kc, req, clock, result)
         try:
             req.artifacts.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, str(req.artifacts / "executed.ipynb"))
         except Exception as exc:
-            result.stdout += f"[labgrade] could not save the executed notebook: {exc}\n"
+            result.stdout += f"[labgrade] could not save the executed notebook: {str(exc)[:200]}\n"
         return result
     finally:
+        # Threads, atexit hooks and daemons do not extend a run: the tree is killed now.
         if watchdog is not None:
             watchdog.stop()
-            if watchdog.reason:
-                result.status = {"memory": "memory", "timeout": "timeout"}.get(watchdog.reason, "killed")
-                result.detail = f"stopped by the grader: {watchdog.detail}"
+            engine.apply_watchdog(result, watchdog.reason, watchdog.detail)
             result.peak_rss_mb = round(watchdog.peak_rss_mb, 1)
-        result.stdout = _kernel_log(req.ws.ctl / "kernel.log") + result.stdout
+            watchdog.kill_tree()
         if kc is not None:
             try:
                 kc.stop_channels()
@@ -252,6 +280,79 @@ def run(req: RunRequest) -> EngineResult:
             _wait(km.cleanup_resources())
         except Exception:
             pass
+        result.channel = channel.close()
+        result.stdout = _kernel_log(req) + result.stdout
+
+
+def _run_cells(nb, client: CappedClient, result: EngineResult, clock: Clock, req: RunRequest) -> str | None:
+    """Runs every code cell under the grader's clock; returns why it stopped early, if it did."""
+    code_total = sum(1 for c in nb.cells if c.cell_type == "code")
+    done = 0
+    stop: str | None = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        rec = result.cells[i]
+        if stop:
+            rec.status = "skipped"
+            continue
+        if clock.cells_left() <= 1:
+            stop = "timeout"
+            rec.status = "skipped"
+            result.status, result.detail = "timeout", clock.total_reached_detail(f"before cell {i}")
+            continue
+        done += 1
+        if req.progress:
+            req.progress(f"cell {done}/{code_total}")
+        client.timeout = int(clock.cell_timeout())
+        client.timed_out = False
+        t0 = time.monotonic()
+        try:
+            client.execute_cell(cell, i)
+        except DeadKernelError:
+            rec.status = "killed"
+            stop = "killed"
+        except MalformedKernelMessage as exc:
+            rec.status = "error"
+            stop = "malformed"
+            result.status = "error"
+            result.detail = f"cell {i}: the kernel sent {exc}; the run was stopped"
+        except Exception as exc:  # nbclient failing on something the kernel sent
+            rec.status = "error"
+            stop = "malformed"
+            result.status = "error"
+            result.detail = f"cell {i}: running it failed ({type(exc).__name__}); the run was stopped"
+        finally:
+            rec.duration_s = time.monotonic() - t0
+        _fill_cell(rec, cell, client)
+        if stop == "killed":
+            result.status = "killed"
+            result.detail = f"the kernel died while running cell {i}"
+            continue
+        if client.timed_out:
+            rec.status = "timeout"
+            result.status = "timeout"
+            result.detail = f"cell {i} ran past its time limit ({client.timeout} s) and was interrupted"
+            stop = "timeout"
+            if not _kernel_responds(client):
+                result.detail += "; the kernel did not respond to the interrupt and was stopped"
+                stop = "unresponsive"
+    engine.error_status(result)
+    return stop
+
+
+def _export(km, kc, req: RunRequest, clock: Clock, result: EngineResult) -> None:
+    outdir = req.ws.new_export_dir()
+    try:
+        cell, timed_out = _run_hidden(km, kc, engine.export_code(req.export_spec, outdir, "get_ipython().user_ns"),
+                                      clock.export_timeout())
+    except (DeadKernelError, MalformedKernelMessage):
+        result.stdout += "[labgrade] the kernel died while exporting\n"
+        return
+    _report_hidden_errors(cell, result, "export")
+    if timed_out:
+        result.stdout += f"[labgrade] exporting took longer than {clock.export_timeout():.0f} s\n"
+    engine.read_manifest(outdir, result)
 
 
 def _fill_cell(rec: Cell, cell, client: CappedClient) -> None:
@@ -260,7 +361,9 @@ def _fill_cell(rec: Cell, cell, client: CappedClient) -> None:
     rec.output, cut = capture.cap_text(text, 64 * 1024)
     rec.output_truncated = cut or rec.index in client.truncated_cells
     errors = [o for o in outputs if o.get("output_type") == "error"]
-    if rec.status in ("killed",):
+    if rec.status in ("killed", "error"):
+        if errors:
+            rec.error = capture.error_from_output(errors[-1])
         return
     if errors:
         rec.error = capture.error_from_output(errors[-1])
@@ -272,10 +375,7 @@ def _fill_cell(rec: Cell, cell, client: CappedClient) -> None:
 def _run_hidden(km, kc, source: str, timeout: float):
     """Runs grader code in the kernel, outside the student's notebook (own one-cell client)."""
     cell = nbformat.v4.new_code_cell(source)
-    client = CappedClient(nbformat.v4.new_notebook(cells=[cell]), km=km, allow_errors=True,
-                          interrupt_on_timeout=True, max_output_bytes=1 << 20, max_figures=0,
-                          error_on_timeout={"ename": "CellTimeoutError", "evalue": "timeout", "traceback": []},
-                          timeout=max(1, int(timeout)), log=_LOG)
+    client = _client(nbformat.v4.new_notebook(cells=[cell]), km, timeout, max_output_bytes=1 << 20, max_figures=0)
     client.kc = kc
     client.reset_execution_trackers()
     client.execute_cell(cell, 0, store_history=False)
@@ -285,7 +385,7 @@ def _run_hidden(km, kc, source: str, timeout: float):
 def _kernel_responds(client: CappedClient) -> bool:
     try:
         _, timed_out = _run_hidden(client.km, client.kc, "pass", KERNEL_PROBE_S)
-    except DeadKernelError:
+    except (DeadKernelError, MalformedKernelMessage):
         return False
     return not timed_out
 
@@ -308,17 +408,15 @@ def _collect_figures(nb, req: RunRequest):
     return figures
 
 
-def _kernel_log(path: Path, keep: int = 16384) -> str:
-    """The tail of what the kernel process wrote outside cells (start-up noise, C-level output)."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, path.stat().st_size - keep))
-            text = fh.read(keep).decode("utf-8", "replace")
-    except OSError:
-        return ""
-    noise = ("NOTE: When using the `ipython kernel`", "To exit, you will have to", "\"quit\" from a client",
-             "To read more about this", "To connect another client", "--existing kernel", "Ctrl-\\")
-    lines = [line for line in text.splitlines() if line.strip() and not any(n in line for n in noise)]
+_KERNEL_NOISE = ("NOTE: When using the `ipython kernel`", "To exit, you will have to", "\"quit\" from a client",
+                 "To read more about this", "To connect another client", "--existing kernel", "Ctrl-\\",
+                 "Kernel is running over TCP without encryption")
+
+
+def _kernel_log(req: RunRequest, keep: int = 16384) -> str:
+    """The tail of what the kernel process wrote outside cells (start-up noise and chatter removed)."""
+    text = capture.strip_chatter(read_text_tail(req.ws.ctl / "kernel.log", keep=keep))
+    lines = [line for line in text.splitlines() if line.strip() and not any(n in line for n in _KERNEL_NOISE)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -326,16 +424,4 @@ def _report_hidden_errors(cell, result: EngineResult, what: str) -> None:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             err = capture.error_from_output(out)
-            result.stdout += f"[labgrade] {what} failed: {err.ename}: {err.evalue}\n"
-
-
-def _read_manifest(path: Path) -> dict | None:
-    import json
-
-    if path.stat().st_size > 64 << 20:
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return None
-    return data if isinstance(data, dict) else None
+            result.stdout += f"[labgrade] {what} failed: {err.ename}: {err.evalue[:300]}\n"

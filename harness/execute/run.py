@@ -39,7 +39,7 @@ def execute(
     """Runs a submission in a sandbox and records everything it did.
 
     Never raises for anything the submission does: a bad file yields status
-    ``invalid``, a crash ``error``/``killed``, a runaway ``timeout``/``memory``.
+    ``invalid``, a crash ``error``/``killed``, a runaway ``timeout``/``memory``/``disk``.
 
     Args:
         submission: the file to run (see `Submission.from_path`).
@@ -59,11 +59,12 @@ def execute(
         The `Execution`, also written to ``artifacts_dir/execution.json``.
 
     Raises:
-        KeyError: unknown lab. RuntimeError: ``sandbox_mode="bwrap"`` without bubblewrap.
+        KeyError: unknown lab. SandboxUnavailable: ``sandbox_mode="bwrap"`` without bubblewrap.
     """
     lab = lab or get_lab(submission.lab)
     limits = limits or Limits.for_lab(lab, quick=quick)
     source = source or DataSource.resolve()
+    uid = sandbox.sandbox_uid(sandbox_mode)  # raises before anything is created when isolation is required
     artifacts = Path(artifacts_dir)
     artifacts.mkdir(parents=True, exist_ok=True)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -71,15 +72,16 @@ def execute(
     exe = Execution(submission=submission, status="ok", harness_version=__version__, started_at=started,
                     quick=quick, limits=limits.to_dict())
     path = Path(submission.path)
-    ws = Workspace.create()
+    ws = Workspace.create(uid=uid)
     try:
         provisioned = provision(lab.data, work_dir=ws.work, keras_home=ws.keras_home, source=source,
                                 quick=quick, weights=weights)
+        inputs = ws.stage_inputs({c.name: data_inputs.resolve(c.inputs, source) for c in lab.contract if c.inputs})
         plan = sandbox.plan(ws, limits, mode=sandbox_mode)
         exe.isolation = plan.isolation
         staged = ws.work / _safe_name(path.name, submission.kind)
         shutil.copyfile(path, staged)
-        ws.hand_over(plan.uid)
+        ws.seal()  # ownership settled: from here on nothing in the workspace is walked or followed
         req = RunRequest(
             path=staged, ws=ws, plan=plan, limits=limits,
             prologue_cfg={"max_output_bytes": limits.max_output_kb * 1024,
@@ -87,8 +89,7 @@ def execute(
                           "weight_overrides": provisioned.weight_overrides},
             export_spec={"contract": [{"name": c.name, "kind": c.kind, "aliases": list(c.aliases)}
                                       for c in lab.contract],
-                         "max_output_bytes": 65536},
-            export_inputs={c.name: data_inputs.resolve(c.inputs, source) for c in lab.contract if c.inputs},
+                         "max_output_bytes": 65536, "inputs": inputs},
             artifacts=artifacts, progress=progress)
         engine = notebook if submission.kind == "notebook" else module
         try:
@@ -101,14 +102,15 @@ def execute(
         exe.environment.setdefault("provisioned", provisioned.summary)
     except Exception as exc:  # a harness failure still yields an Execution
         exe.status = "error" if exe.status == "ok" else exe.status
-        exe.status_detail = f"internal grader error: {type(exc).__name__}: {exc}"
+        exe.status_detail = f"internal grader error: {type(exc).__name__}: {str(exc)[:300]}"
         exe.stdout += traceback.format_exc()[-8000:]
     finally:
         exe.wall_time_s = round(time.monotonic() - t0, 3)
         if keep_workspace:
             exe.stdout += f"[labgrade] workspace kept at {ws.root}\n"
         else:
-            ws.cleanup()
+            for problem in ws.cleanup():
+                exe.stdout += f"[labgrade] could not remove from the workspace: {problem}\n"
     write_atomic(artifacts / "execution.json", exe.to_json())
     return exe
 
@@ -125,19 +127,20 @@ def _assemble(exe: Execution, result: EngineResult, lab: LabSpec, artifacts: Pat
     exe.cell_time_s = round(sum(c.duration_s or 0.0 for c in exe.cells), 3)
     exe.peak_rss_mb = result.peak_rss_mb
     exe.stdout += result.stdout
-    exe.trace, problems = collect.trace_from_manifest(result.manifest, result.cell_of_count)
+    exe.integrity = collect.integrity_of(result.channel)
+    exe.trace, exe.figure_data, problems = collect.trace_from_events(result.channel.events, result.cell_of_count)
+    exe.integrity.problems += problems[:20]
+    for ev in result.channel.events:
+        if ev.get("t") == "keras":
+            exe.environment.setdefault("keras_seen", str(ev.get("version", ""))[:40])
+        elif ev.get("t") == "error":
+            exe.stdout += f"[labgrade] trace: {str(ev.get('what', ''))[:300]}\n"
     exe.exports = collect.exports_from_manifest(result.manifest, result.export_dir, lab, artifacts)
     if result.manifest:
         env = result.manifest.get("environment")
-        exe.environment = env if isinstance(env, dict) else {}
-        errors = result.manifest.get("errors") or []
-        for line in [*problems, *(str(e) for e in errors if isinstance(e, str))][:20]:
-            exe.stdout += f"[labgrade] trace: {line[:300]}\n"
-    if exe.status == "ok" and any(c.error and c.error.ename == "MemoryError" for c in exe.cells):
+        exe.environment = {**(env if isinstance(env, dict) else {}), **exe.environment}
+    if exe.status in ("ok", "error") and any(c.error and c.error.ename == "MemoryError" for c in exe.cells):
         exe.status, exe.status_detail = "memory", "a cell raised MemoryError (the memory limit was reached)"
-    elif exe.status == "error" and any(c.error and c.error.ename == "MemoryError" for c in exe.cells):
-        exe.status = "memory"
-        exe.status_detail = "a cell raised MemoryError (the memory limit was reached)"
     exe.diagnoses = diagnose(exe.cells, exe.trace)
 
 

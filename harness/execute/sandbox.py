@@ -6,12 +6,17 @@ The command that starts a kernel (or a module runner) is wrapped as::
 
 BOOTSTRAP runs in the grader's trust domain: it hands the connection file to the
 sandbox user, sets the rlimits, makes itself a child subreaper (so double-forked
-daemons stay in the tree the watchdog kills) and execs the rest. bwrap, when
-installed, gives the code an empty network namespace, its own PID namespace and a
-read-only view of only the interpreter and libraries, with the workspace as the one
-writable folder; grader files (rubrics, held-out data, this project) are not in view.
-When the grader runs as root, setpriv drops to an unprivileged uid inside the
-sandbox, because the kernel never applies RLIMIT_NPROC to root.
+daemons stay in the tree the watchdog kills), drops to the sandbox user when no
+bwrap/setpriv does it, and execs the rest. bwrap, when installed, gives the code an
+empty network namespace, its own PID namespace and a read-only view of only the
+interpreter and libraries, with the workspace as the one writable folder; grader
+files (rubrics, held-out data, this project) are not in view. When the grader runs as
+root, the code runs as an unprivileged uid in both modes, because the kernel never
+applies RLIMIT_NPROC to root and root reads every file.
+
+Policy (fail closed): grading untrusted code requires bubblewrap (``mode="bwrap"``)
+unless the caller asks for ``"none"`` on purpose; ``"auto"`` (a student's own code on
+their own machine) falls back to limits only and says so.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from harness.errors import INSTALL_BWRAP, SandboxUnavailable
 from harness.execute.limits import Limits
 from harness.execute.workspace import Workspace
 from harness.models import Isolation
@@ -64,6 +70,29 @@ if cfg.get("pid_namespace"):
     # ipykernel polls its parent pid, which does not exist inside a PID namespace.
     os.environ.pop("JPY_PARENT_PID", None)
 argv = sys.argv[sys.argv.index("--") + 1:]
+via = cfg.get("via_fd")
+if via:
+    # The interpreter lives where the sandbox user cannot reach (/root/...): keep a descriptor
+    # to its installation open and run it through /proc/self/fd, which needs no search
+    # permission on the folders above it. Nothing else of root's becomes reachable.
+    fd = os.open(via["home"], os.O_RDONLY | os.O_DIRECTORY)
+    os.set_inheritable(fd, True)
+    home = f"/proc/self/fd/{fd}"
+    os.environ["PYTHONHOME"] = home
+    os.environ["PYTHONPATH"] = via["boot"]
+    # The interpreter's RUNPATH names the unreachable folder: point the loader at its libpython.
+    os.environ["LD_LIBRARY_PATH"] = home + "/lib"
+    argv[0] = home + "/" + via["exe"]
+if cfg.get("drop_to") is not None:
+    uid = cfg["drop_to"]
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    except OSError as exc:
+        sys.stderr.write(f"labgrade bootstrap: cannot drop to uid {uid}: {exc}\n")
+        os._exit(126)
 os.execvp(argv[0], argv)
 """
 
@@ -99,6 +128,10 @@ class SandboxPlan:
         uid: the uid code runs as (for handing over the workspace).
         transport: ZMQ transport for kernels (``ipc`` when the network is unshared).
         chown: paths the bootstrap hands to the sandbox user before exec.
+        drop_to: uid the bootstrap switches to before exec (limits-only mode as root).
+        via_fd: when the interpreter is out of the sandbox user's reach: its installation
+            (``home``), the executable relative to it (``exe``) and a folder whose
+            sitecustomize adds the site-packages (``boot``).
     """
 
     wrapper: list[str]
@@ -109,11 +142,14 @@ class SandboxPlan:
     uid: int
     transport: Literal["tcp", "ipc"] = "tcp"
     chown: list[str] = field(default_factory=list)
+    drop_to: int | None = None
+    via_fd: dict | None = None
 
     def command(self, python_argv: list[str]) -> list[str]:
         """Full command line running ``python <python_argv>`` inside the sandbox."""
         cfg = {"uid": self.uid, "rlimits": self.rlimits, "chown": self.chown,
-               "pid_namespace": self.isolation.mode == "bwrap"}
+               "pid_namespace": self.isolation.mode == "bwrap", "drop_to": self.drop_to,
+               "via_fd": self.via_fd}
         return [sys.executable, "-S", "-c", BOOTSTRAP, json.dumps(cfg), "--", *self.wrapper, self.python,
                 *python_argv]
 
@@ -183,7 +219,7 @@ def _bwrap_args(bwrap: str, ws: Workspace, limits: Limits, *, as_root: bool) -> 
     # interpreter's binds: bwrap applies mounts in order, so a virtual environment under /tmp
     # (a CI checkout, a student's clone) would otherwise be hidden by the fresh /tmp.
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb << 20),
-             "--tmpfs", "/tmp", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/dev/shm"]
+             "--tmpfs", "/tmp", "--perms", "1777", "--size", str(limits.shm_mb << 20), "--tmpfs", "/dev/shm"]
     made.update({"/proc", "/dev", "/tmp", "/dev/shm"})
     for root in _python_roots():
         if any(str(root) == m or str(root).startswith(m + "/") for m in _SYSTEM):
@@ -201,26 +237,71 @@ def _bwrap_args(bwrap: str, ws: Workspace, limits: Limits, *, as_root: bool) -> 
     return args
 
 
+def sandbox_uid(mode: SandboxMode = "auto") -> int:
+    """The uid submission code runs as for `mode` on this machine (decided before the workspace exists).
+
+    Raises:
+        SandboxUnavailable: ``mode="bwrap"`` without a usable bubblewrap.
+    """
+    bwrap = require(mode)
+    if os.geteuid() != 0:
+        return os.geteuid()
+    if bwrap:
+        return SANDBOX_UID if shutil.which("setpriv") else 0
+    return SANDBOX_UID
+
+
+def unreachable_for_others() -> str | None:
+    """The first folder or file of the interpreter and its libraries that other users cannot reach, if any."""
+    for root in _python_roots():
+        path = Path(os.path.realpath(root))
+        for part in [*reversed(path.parents), path]:
+            try:
+                mode = os.stat(part).st_mode
+            except OSError:
+                return str(part)
+            if not mode & 0o001:  # no search/execute permission for others
+                return str(part)
+    exe = Path(os.path.realpath(sys.executable))
+    return None if os.stat(exe).st_mode & 0o005 == 0o005 else str(exe)
+
+
+def require(mode: SandboxMode) -> str | None:
+    """The bwrap path for `mode` (None: limits only).
+
+    Raises:
+        SandboxUnavailable: ``mode="bwrap"`` but bubblewrap is missing or not permitted here.
+        ValueError: an unknown mode.
+    """
+    if mode not in ("auto", "bwrap", "none"):
+        raise ValueError(f"sandbox mode must be 'auto', 'bwrap' or 'none'; received {mode!r}.")
+    bwrap = bwrap_path() if mode in ("auto", "bwrap") else None
+    if mode == "bwrap" and not bwrap:
+        found = shutil.which("bwrap")
+        why = (f"bubblewrap is installed ({found}) but cannot create namespaces here (inside a container, allow "
+               "unprivileged user namespaces or run it privileged)" if found else "bubblewrap (bwrap) is not installed")
+        raise SandboxUnavailable(
+            f"Refusing to run untrusted submissions without namespace isolation: {why}. {INSTALL_BWRAP} "
+            "To grade anyway, with resource limits only (no network or filesystem isolation), pass --sandbox none "
+            "on purpose; every report will then say that the run was not isolated.")
+    return bwrap
+
+
 def plan(ws: Workspace, limits: Limits, *, mode: SandboxMode = "auto",
          extra_env: dict[str, str] | None = None) -> SandboxPlan:
     """Decides how to contain a run on this machine.
 
     Args:
-        ws: the run's workspace.
+        ws: the run's workspace (created for the uid `sandbox_uid(mode)` returned).
         limits: resource limits.
         mode: ``"bwrap"`` requires bubblewrap, ``"none"`` uses rlimits only, ``"auto"``
             uses bubblewrap when it works here.
         extra_env: lab-specific variables for the child.
 
     Raises:
-        RuntimeError: when ``mode="bwrap"`` but bubblewrap is missing or not permitted.
+        SandboxUnavailable: when ``mode="bwrap"`` but bubblewrap is missing or not permitted.
     """
-    bwrap = bwrap_path() if mode in ("auto", "bwrap") else None
-    if mode == "bwrap" and not bwrap:
-        raise RuntimeError(
-            "sandbox='bwrap' requested but bubblewrap is not usable here: install it "
-            "(Debian/Ubuntu: apt-get install bubblewrap) or run with sandbox='auto'/'none'."
-        )
+    bwrap = require(mode)
     as_root = os.geteuid() == 0
     notes: list[str] = []
     rlimits = {
@@ -229,9 +310,11 @@ def plan(ws: Workspace, limits: Limits, *, mode: SandboxMode = "auto",
         "RLIMIT_CORE": 0,
         "RLIMIT_NOFILE": 4096,
     }
+    drop_to = None
+    via_fd = None
+    uid = ws.uid
     if bwrap:
         setpriv_ok = not as_root or shutil.which("setpriv") is not None
-        uid = SANDBOX_UID if as_root and setpriv_ok else os.geteuid()
         if as_root and not setpriv_ok:
             notes.append("running as root without setpriv: RLIMIT_NPROC cannot apply to root; "
                          "fork bombs are stopped only by the watchdog")
@@ -239,15 +322,18 @@ def plan(ws: Workspace, limits: Limits, *, mode: SandboxMode = "auto",
         isolation = Isolation(mode="bwrap", network="none", filesystem="private", user=uid)
         transport: Literal["tcp", "ipc"] = "ipc"
     else:
-        uid = os.geteuid()
         prefix_tail = []
         isolation = Isolation(mode="limits-only", network="host", filesystem="host", user=uid)
         notes.append("bubblewrap unavailable: no network or filesystem isolation, only rlimits, a private "
                      "working directory, a scrubbed environment and an in-process network block "
-                     "(advisory: code using ctypes can bypass it)")
-        if as_root:
-            notes.append("running as root: RLIMIT_NPROC does not apply to root; fork bombs are stopped "
-                         "only by the watchdog")
+                     "(advisory: code using ctypes can bypass it); the code could read every world-readable "
+                     "file on this machine")
+        if as_root and uid != 0:
+            drop_to = uid
+            notes.append(f"the grader runs as root: the code ran as uid {uid} (files readable only by root stay "
+                         "unreadable to it)")
+            if unreachable_for_others():
+                via_fd = _interpreter_via_fd(ws)
         transport = "tcp"
     if uid != 0:
         rlimits["RLIMIT_NPROC"] = limits.max_processes + _current_processes(uid)
@@ -258,8 +344,21 @@ def plan(ws: Workspace, limits: Limits, *, mode: SandboxMode = "auto",
     env = build_env(ws, extra=extra_env)
     if isolation.network != "none":
         env["LABGRADE_BLOCK_NETWORK"] = "1"
-    return SandboxPlan(wrapper=prefix_tail, rlimits=rlimits, python=sys.executable, env=env, isolation=isolation, uid=uid,
-                       transport=transport)
+    return SandboxPlan(wrapper=prefix_tail, rlimits=rlimits, python=sys.executable, env=env, isolation=isolation,
+                       uid=uid, transport=transport, drop_to=drop_to, via_fd=via_fd)
+
+
+def _interpreter_via_fd(ws: Workspace) -> dict:
+    """What the bootstrap needs to start this interpreter through a descriptor (see BOOTSTRAP)."""
+    home = Path(os.path.realpath(sys.base_prefix))
+    exe = Path(os.path.realpath(sys.executable))
+    boot = ws.ctl / "pyboot"
+    boot.mkdir(mode=0o755, exist_ok=True)
+    sites = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    (boot / "sitecustomize.py").write_text(
+        "import site\n" + "".join(f"site.addsitedir({p!r})\n" for p in sites), encoding="utf-8")
+    os.chmod(boot / "sitecustomize.py", 0o644)
+    return {"home": str(home), "exe": str(exe.relative_to(home)), "boot": str(boot)}
 
 
 def _current_processes(uid: int) -> int:

@@ -35,6 +35,8 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     raw = _read(path)
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise InvalidSubmission(f"{path.name} is nested too deeply to be a notebook.") from None
     except json.JSONDecodeError as exc:
         raise InvalidSubmission(
             f"{path.name} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
@@ -47,8 +49,10 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         )
     try:
         nb = nbformat.reads(raw, as_version=4)
+    except RecursionError:
+        raise InvalidSubmission(f"{path.name} is nested too deeply to be a notebook.") from None
     except Exception as exc:
-        raise InvalidSubmission(f"{path.name} could not be read as a notebook: {exc}") from None
+        raise InvalidSubmission(f"{path.name} could not be read as a notebook: {str(exc)[:300]}") from None
     if int(data.get("nbformat", 4)) < 4:
         nb.metadata["labgrade_converted_from"] = f"nbformat {data.get('nbformat')}"
     cells = nb.get("cells", [])
@@ -58,8 +62,16 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise InvalidSubmission(f"{path.name} has {len(cells)} cells; at most {MAX_CELLS} are accepted.")
     if not any(c.get("cell_type") == "code" and str(c.get("source", "")).strip() for c in cells):
         raise InvalidSubmission(f"{path.name} has no code cells with code in them: nothing to run.")
+    # Only what running and reporting need: metadata is the submission's to fill, and the
+    # executed notebook (which the grader writes and renders) must not carry its junk.
+    nb.metadata = nbformat.NotebookNode({k: v for k, v in nb.metadata.items()
+                                         if k in ("kernelspec", "language_info", "labgrade_converted_from")})
     for cell in cells:  # normalise what nbformat accepted loosely
-        cell.setdefault("metadata", {})
+        tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+        cell["metadata"] = nbformat.NotebookNode({"tags": [str(t)[:50] for t in tags[:20]]}
+                                                 if isinstance(tags, list) else {})
+        if cell.get("cell_type") != "markdown":
+            cell.pop("attachments", None)
         if cell.get("cell_type") == "code":
             cell.setdefault("outputs", [])
             cell["outputs"] = []

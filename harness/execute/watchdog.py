@@ -1,16 +1,25 @@
 """A thread in the grader that watches the submission's process tree and kills it.
 
 rlimits stop single allocations and (for non-root users) fork bombs at the source;
-the watchdog enforces what rlimits cannot: resident memory of the whole tree, the
-number of processes in the tree, and the per-submission wall clock.
+the watchdog enforces what rlimits cannot: resident memory of the whole tree (with
+what it stored in the sandbox's memory-backed /tmp and /dev/shm), the number of
+processes in the tree, the disk the workspace uses, and the per-submission wall clock.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
+from pathlib import Path
 
 import psutil
+
+from harness.execute.limits import Limits
+
+DISK_EVERY_S = 1.0
+MAX_FILES = 200_000
 
 
 def _proportional_rss(proc: psutil.Process) -> int:
@@ -34,27 +43,84 @@ def _proportional_rss(proc: psutil.Process) -> int:
         return 0
 
 
+def disk_usage(root: Path, *, max_files: int = MAX_FILES) -> tuple[int, int]:
+    """Bytes allocated and entries under `root`, never following links (stops counting at `max_files`)."""
+    total, entries = 0, 0
+    stack = [str(root)]
+    while stack and entries < max_files:
+        path = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                for entry in it:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += info.st_blocks * 512
+                    if stat.S_ISDIR(info.st_mode):
+                        stack.append(entry.path)
+                    if entries >= max_files:
+                        break
+        except OSError:
+            continue
+    return total, entries
+
+
+def _tmpfs_used(pids: list[int]) -> int:
+    """Bytes used in the sandbox's own /tmp and /dev/shm (seen through /proc/<pid>/root)."""
+    host = {}
+    for path in ("/tmp", "/dev/shm"):
+        try:
+            host[path] = os.stat(path).st_dev
+        except OSError:
+            host[path] = None
+    for pid in pids:
+        used = 0
+        private = False
+        for path in ("/tmp", "/dev/shm"):
+            inner = f"/proc/{pid}/root{path}"
+            try:
+                if os.stat(inner).st_dev == host[path]:
+                    continue
+                st = os.statvfs(inner)
+            except OSError:
+                continue
+            private = True
+            used += (st.f_blocks - st.f_bfree) * st.f_frsize
+        if private:
+            return used
+    return 0
+
+
 class Watchdog(threading.Thread):
     """Polls a process tree; kills it when it breaks a limit.
 
     Attributes:
-        reason: None while within limits, else ``"memory"``, ``"processes"`` or ``"timeout"``.
+        reason: None while within limits, else ``"memory"``, ``"processes"``, ``"disk"`` or ``"timeout"``.
         detail: a sentence describing what was exceeded.
-        peak_rss_mb: largest resident memory seen for the whole tree.
+        peak_rss_mb: largest memory seen for the whole tree (tmpfs use included).
+        peak_disk_mb: largest disk use of the workspace seen.
     """
 
-    def __init__(self, pid: int, *, memory_mb: int, max_processes: int, deadline: float | None = None,
+    def __init__(self, pid: int, *, limits: Limits | None = None, memory_mb: int | None = None,
+                 max_processes: int | None = None, workspace: Path | None = None, deadline: float | None = None,
                  interval_s: float = 0.2) -> None:
         super().__init__(name=f"labgrade-watchdog-{pid}", daemon=True)
+        limits = limits or Limits()
         self.pid = pid
-        self.memory_mb = memory_mb
-        self.max_processes = max_processes
+        self.memory_mb = memory_mb or limits.memory_mb
+        self.max_processes = max_processes or limits.max_processes
+        self.disk_mb = limits.disk_mb
+        self.workspace = workspace
         self.deadline = deadline
         self.interval_s = interval_s
         self.reason: str | None = None
         self.detail = ""
         self.peak_rss_mb = 0.0
+        self.peak_disk_mb = 0.0
         self._stop = threading.Event()
+        self._next_disk = 0.0
         try:
             self._root = psutil.Process(pid)
         except psutil.Error:
@@ -78,15 +144,28 @@ class Watchdog(threading.Thread):
             procs = self.tree()
             if not procs:
                 return
-            rss = sum(_proportional_rss(p) for p in procs)
-            rss_mb = rss / 2**20
+            tmpfs = _tmpfs_used([p.pid for p in procs[-3:]])
+            rss_mb = (sum(_proportional_rss(p) for p in procs) + tmpfs) / 2**20
             self.peak_rss_mb = max(self.peak_rss_mb, rss_mb)
             if rss_mb > self.memory_mb:
-                self._trip("memory", f"resident memory reached {rss_mb:.0f} MB (limit {self.memory_mb} MB)")
+                extra = f", {tmpfs >> 20} MB of it files in /tmp or /dev/shm" if tmpfs > 64 << 20 else ""
+                self._trip("memory", f"memory reached {rss_mb:.0f} MB{extra} (limit {self.memory_mb} MB); "
+                                     "resident memory of the processes counts, and so do files in /tmp and /dev/shm")
             elif len(procs) > self.max_processes:
                 self._trip("processes", f"{len(procs)} processes (limit {self.max_processes})")
             elif self.deadline is not None and time.monotonic() > self.deadline:
                 self._trip("timeout", "the submission's total wall-clock limit was reached")
+            elif self.workspace is not None and time.monotonic() >= self._next_disk:
+                self._check_disk()
+
+    def _check_disk(self) -> None:
+        used, entries = disk_usage(self.workspace)
+        self._next_disk = time.monotonic() + DISK_EVERY_S
+        self.peak_disk_mb = max(self.peak_disk_mb, used / 2**20)
+        if used > self.disk_mb << 20:
+            self._trip("disk", f"the files it wrote take {used >> 20} MB of disk (limit {self.disk_mb} MB)")
+        elif entries >= MAX_FILES:
+            self._trip("disk", f"it created more than {MAX_FILES} files")
 
     def _trip(self, reason: str, detail: str) -> None:
         if self.reason is None:

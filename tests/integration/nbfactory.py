@@ -11,7 +11,7 @@ from harness.execute import Limits, execute
 from harness.labs import get_lab
 from harness.models import Execution, Submission
 
-FAST = dict(cell_timeout_s=120, total_timeout_s=300, memory_mb=2048, startup_timeout_s=120, export_timeout_s=60)
+FAST = dict(cell_timeout_s=120, total_timeout_s=300, memory_mb=2048, startup_timeout_s=120, export_grace_s=60)
 
 
 def notebook(path: Path, *cells: str, markdown: tuple[str, ...] = ()) -> Path:

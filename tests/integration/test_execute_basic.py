@@ -141,7 +141,8 @@ def test_reloaded_models_are_compiled_under_the_trace(tmp_path, data_root):
     exe = run(nb, data_root, tmp_path)
     assert exe.status == "ok", exe.code_cells[0].error
     assert "loss 0.0" in exe.code_cells[0].output
-    assert [t.kind for t in exe.trace] == ["compile", "fit", "compile"]  # load_model compiles again
+    # load_model compiles again, and the weights it restored are recorded
+    assert [t.kind for t in exe.trace] == ["compile", "fit", "compile", "weights"]
 
 
 @pytest.mark.parametrize("imports", ["import tensorflow as tf\nfrom tensorflow import keras",

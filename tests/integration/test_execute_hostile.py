@@ -240,18 +240,20 @@ def test_network_is_unreachable(tmp_path, data_root):
 def test_forged_export_files_are_ignored(tmp_path, data_root):
     forged_manifest = {"exports": {"model": {"found": True, "kind": "model", "path": "model.keras"}},
                        "trace": [{"kind": "fit", "seq": 0, "model_name": "forged", "epochs": 999}]}
+    plant = (f"    json.dump({forged_manifest!r}, open(os.path.join(d, 'manifest.json'), 'w'))\n"
+             "    open(os.path.join(d, 'model.keras'), 'w').write('not a model')\n")
     nb = notebook(
         tmp_path / "forge.ipynb",
-        "import os, json\n"
-        "for d in ['../exports/forged', 'exports', '.']:\n"
-        "    os.makedirs(d, exist_ok=True)\n"
-        f"    json.dump({forged_manifest!r}, open(os.path.join(d, 'manifest.json'), 'w'))\n"
-        "    open(os.path.join(d, 'model.keras'), 'w').write('not a model')\n"
-        "json.dump({'score': 100, 'tests': []}, open('results.json', 'w'))\n"
-        "os.symlink('/etc/passwd', '../exports/forged/history.json')",
+        # The grader's export parent: not writable at all when the sandbox runs as another user.
+        "import os, json\nfor d in ['../exports/forged']:\n    os.makedirs(d, exist_ok=True)\n" + plant
+        + "os.symlink('/etc/passwd', '../exports/forged/history.json')",
+        "import os, json\nfor d in ['exports', '.']:\n    os.makedirs(d, exist_ok=True)\n" + plant
+        + "json.dump({'score': 100, 'tests': []}, open('results.json', 'w'))",
     )
     exe = run(nb, data_root, tmp_path)
-    assert exe.status == "ok"
+    first, second = exe.code_cells
+    assert first.status == "ok" or first.error.ename == "PermissionError", first.error
+    assert second.status == "ok", second.error
     assert not exe.exports["model"].found and "not defined" in exe.exports["model"].error
     assert all(t.model_name != "forged" for t in exe.trace)
     assert not (tmp_path / "artifacts" / "exports").exists()

@@ -1,15 +1,18 @@
-"""Runs INSIDE the sandbox for ``.py`` submissions: the module's cells, then the export.
+"""Runs INSIDE the sandbox for ``.py`` submissions: the module's cells one command at a time, then the export.
 
-Never imported by the grader: the grader writes prologue + export + this file into
-one script in the workspace's control folder and runs it in a fresh interpreter.
-Progress goes to an events file (one JSON object per line) that the grader tails to
-enforce per-cell time limits; each cell's output goes to its own file, so output is
-kept even when the process is killed mid-cell. The export folder is sent on a pipe
-only after the last cell finished, so student code never learns its name.
+Never imported by the grader: the grader wraps prologue, export and this file into one
+script in the workspace's control folder (which the sandbox cannot write) and runs it
+in a fresh interpreter. The grader drives it in lock step over a command pipe ("run
+cell i", then "export"); the runner answers on the trace channel. Cell boundaries,
+durations and limits are the grader's: it starts its own clock when it sends a
+command, so a reply forged by the submission can shift time between cells but never
+extend the run. Each cell's output goes to its own file, so output is kept even when
+the process is killed mid-cell.
 """
 
 
-def _labgrade_main(config_path):
+def main(config_path):
+    """Reads the grader's configuration and serves its commands until told to stop."""
     import json
     import os
     import sys
@@ -18,11 +21,12 @@ def _labgrade_main(config_path):
 
     with open(config_path) as fh:
         cfg = json.load(fh)
-    events = open(cfg["events"], "a", buffering=1)
-
-    def emit(**kw):
-        kw["time"] = time.time()
-        events.write(json.dumps(kw) + "\n")
+    cmd_fd = int(cfg["cmd_fd"])
+    try:
+        os.set_inheritable(cmd_fd, False)
+    except OSError:
+        pass
+    commands = os.fdopen(cmd_fd, "r", encoding="utf-8")
 
     class CellOutput:
         """sys.stdout/sys.stderr replacement writing to the current cell's file."""
@@ -39,7 +43,7 @@ def _labgrade_main(config_path):
 
         def write(self, text):
             if self.fh is None:
-                self.switch(-1 % 10000)
+                self.switch(9999)
             return self.fh.write(text)
 
         def flush(self):
@@ -72,7 +76,8 @@ def _labgrade_main(config_path):
     out = CellOutput()
     sys.stdout = out
     sys.stderr = ErrView()
-    state = _labgrade_install(cfg["prologue"])  # noqa: F821 - defined above in the same script
+    hooks = install(cfg["prologue"])  # noqa: F821 - prologue.py, same scope
+    send = hooks["send"]
 
     figure_count = {"n": 0}
 
@@ -85,6 +90,7 @@ def _labgrade_main(config_path):
             name = os.path.join(cfg["figdir"], f"cell{index:03d}-{figure_count['n']:02d}.png")
             figure_count["n"] += 1
             try:
+                hooks["flush_figures"](fig)
                 fig.savefig(name, format="png", dpi=72, bbox_inches="tight")
             except Exception as exc:
                 print(f"[labgrade] could not save a figure: {exc}", file=sys.stderr)
@@ -111,49 +117,48 @@ def _labgrade_main(config_path):
     current = {"i": -1}
     patch_show(current)
 
+    cells = {c["index"]: c for c in cfg["cells"]}
     ns = {"__name__": "__main__", "__file__": cfg["filename"], "__builtins__": __builtins__}
     sys.argv = [cfg["filename"]]
-    interrupted = False
-    for cell in cfg["cells"]:
-        index = cell["index"]
-        if cell["type"] != "code":
+    for line in commands:
+        try:
+            cmd = json.loads(line)
+        except ValueError:
             continue
-        current["i"] = index
-        state.cell = index
-        out.switch(index)
-        figure_count["n"] = 0
-        emit(t="start", cell=index)
-        status, error = "ok", None
-        t0 = time.perf_counter()
-        try:
-            code = compile("\n" * (cell["first_line"] - 1) + cell["source"], cfg["filename"], "exec")
-            exec(code, ns)
-        except KeyboardInterrupt:
-            status, interrupted = "timeout", True
-            error = {"ename": "KeyboardInterrupt", "evalue": "interrupted: the cell ran past its time limit",
-                     "traceback": ""}
-        except BaseException as exc:  # SystemExit included: the module does not get to end the run
-            status = "error"
-            error = {"ename": type(exc).__name__, "evalue": str(exc)[:4000],
-                     "traceback": "".join(traceback.format_exception(exc))[-20000:]}
-            print(error["traceback"], file=sys.stderr)
-        seconds = time.perf_counter() - t0
-        patch_show(current)
-        try:
-            flush_figures(index)
-        except Exception:
-            pass
-        out.flush()
-        emit(t="end", cell=index, status=status, seconds=seconds, error=error)
-        if interrupted:
+        if cmd.get("cmd") == "run":
+            index = int(cmd["cell"])
+            cell = cells[index]
+            current["i"] = index
+            hooks["set_cell"](index)
+            out.switch(index)
+            figure_count["n"] = 0
+            status, error = "ok", None
+            t0 = time.perf_counter()
+            try:
+                code = compile("\n" * (cell["first_line"] - 1) + cell["source"], cfg["filename"], "exec")
+                exec(code, ns)
+            except KeyboardInterrupt:
+                status = "timeout"
+                error = {"ename": "KeyboardInterrupt", "evalue": "interrupted: the cell ran past its time limit",
+                         "traceback": ""}
+            except BaseException as exc:  # SystemExit included: the module does not get to end the run
+                status = "error"
+                error = {"ename": type(exc).__name__, "evalue": str(exc)[:4000],
+                         "traceback": "".join(traceback.format_exception(exc))[-20000:]}
+                print(error["traceback"], file=sys.stderr)
+            seconds = time.perf_counter() - t0
+            patch_show(current)
+            try:
+                flush_figures(index)
+            except Exception:
+                pass
+            out.flush()
+            send("cell-done", cell=index, status=status, seconds=seconds, error=error, token=cmd.get("token"))
+        elif cmd.get("cmd") == "export":
+            out.switch(9999)
+            try:
+                export(cmd["spec"], cmd["outdir"], ns)  # noqa: F821 - export.py
+            finally:
+                send("export-done", token=cmd.get("token"))
+        else:
             break
-    out.switch(9999)
-    emit(t="cells-done")
-    with os.fdopen(cfg["spec_fd"]) as pipe:
-        line = pipe.readline()
-    if not line:
-        return
-    request = json.loads(line)
-    emit(t="export-start")
-    _labgrade_export(request["spec"], request["outdir"], ns)  # noqa: F821
-    emit(t="export-done")
