@@ -14,16 +14,38 @@ import time
 from pathlib import Path
 
 from harness.checks import REGISTRY, CheckError, GradeContext, Verdict
+from harness.checks.bands import verified_histories
+from harness.checks.histories import matching_fit
 from harness.data import DataSource
 from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
 from harness.labs import LabSpec, get_lab
-from harness.models import Execution, Grade, LabResult, Override, Submission
+from harness.evaluate.stage import measure
+from harness.models import Execution, Grade, LabResult, Measurements, Override, Submission
 from harness.report import gradescope
 from harness.rubric import Rubric, load_rubric
 from harness.score import check_result, make_grade
 from harness.serialize import write_atomic
+
+
+NO_RESULTS = ("This item discusses the results of training, but no model or history in this run comes from a "
+              "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
+              "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
+
+
+def verified_training(ctx: GradeContext) -> bool:
+    """True when some exported model or history of the run was produced by a verified fit."""
+    if any(ev.status == "consistent" and ev.trained for ev in ctx.measurements.evidence.values()):
+        return True
+    if not ctx.execution.integrity.ok:
+        return False
+    for name in ("history", "history_no_dropout"):
+        exp = ctx.export(name)
+        if exp is not None and isinstance(exp.data, dict) and matching_fit(exp.data, ctx.execution.trace,
+                                                                             lab=ctx.lab) is not None:
+            return True
+    return bool(ctx.export("histories")) and bool(verified_histories(ctx)[0])
 
 
 def safe_id(student_id: str) -> str:
@@ -36,23 +58,29 @@ def submission_id(sub: Submission) -> str:
     return safe_id(sub.student_id)
 
 
-def grade_execution(execution: Execution, *, rubric: Rubric, source: DataSource, artifacts: Path,
-                    lab: LabSpec | None = None, weights: dict[str, Path] | None = None,
+def grade_execution(execution: Execution, *, measurements: Measurements, rubric: Rubric, source: DataSource,
+                    artifacts: Path, lab: LabSpec | None = None, weights: dict[str, Path] | None = None,
                     overrides: list[Override] | None = None) -> Grade:
-    """Runs every rubric check on an execution. Never raises for a check's failure.
+    """Runs every rubric check on an execution and the grader's measurements. Never raises for a check's failure.
 
     A check that cannot run (no band calibrated, data missing) scores 0 with status
     ``error`` and says why; an unexpected exception in a check is reported the same way.
+    Items that discuss results (``requires = "trained"``) score 0 with the reason when
+    no model or history of the run comes from a verified training run.
     """
     lab = lab or get_lab(rubric.lab)
     t0 = time.monotonic()
     ctx = GradeContext(execution=execution, lab=lab, rubric=rubric, source=source, artifacts=Path(artifacts),
-                       weights=weights)
+                       measurements=measurements, weights=weights)
     results = []
+    trained = verified_training(ctx)
     for item in rubric.items:
         fn = REGISTRY[item.check]
         try:
-            verdict = fn(ctx, item)
+            if item.requires == "trained" and not trained:
+                verdict = Verdict(0.0, NO_RESULTS, {"requires": "trained"})
+            else:
+                verdict = fn(ctx, item)
         except CheckError as exc:
             verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
         except Exception as exc:  # a bug in a check must not lose the other items
@@ -93,7 +121,11 @@ def grade_one(
     folder = Path(out) / submission_id(sub)
     exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits or Limits.for_lab(spec, quick=quick),
                   source=source, quick=quick, sandbox_mode=sandbox, weights=weights, progress=progress)
-    grade = grade_execution(exe, rubric=rubric, source=source, artifacts=folder, lab=spec, weights=weights,
-                            overrides=overrides)
+    if progress:
+        progress("measuring the exported models on held-out data")
+    measurements = measure(exe, lab=spec, rubric=rubric, artifacts=folder, source=source, weights=weights)
+    grade = grade_execution(exe, measurements=measurements, rubric=rubric, source=source, artifacts=folder, lab=spec,
+                            weights=weights, overrides=overrides)
+    write_atomic(folder / "measurements.json", measurements.to_json())
     write_results(grade, exe, folder)
     return grade

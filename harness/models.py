@@ -14,13 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.errors import InputError
 from harness.serialize import SchemaError, dumps, from_jsonable
 
 SCHEMA_VERSION = 1
 
-ExecutionStatus = Literal["ok", "error", "timeout", "memory", "killed", "invalid"]
+ExecutionStatus = Literal["ok", "error", "timeout", "memory", "disk", "killed", "invalid"]
 CellStatus = Literal["ok", "error", "timeout", "killed", "skipped", "not-run"]
 ExportKind = Literal["model", "history", "histories", "callable", "class_order", "value"]
+
+
+MAX_SUBMISSION_BYTES = 50 << 20
+
+
+class SubmissionFileError(InputError, FileNotFoundError):
+    """A submission path that is not a usable notebook or module (missing, a folder, wrong type, too big)."""
 
 
 @dataclass
@@ -53,18 +61,24 @@ class Submission:
             student_id: defaults to the file stem (``alice.ipynb`` -> ``alice``).
 
         Raises:
-            FileNotFoundError: when `path` does not exist.
-            ValueError: when the suffix is neither ``.ipynb`` nor ``.py``.
+            SubmissionFileError: when `path` is not a file, too large, or neither ``.ipynb`` nor ``.py``.
         """
         p = Path(path)
         if not p.is_file():
-            raise FileNotFoundError(f"Submission not found: {str(p)!r} is not a file.")
+            what = "is a folder" if p.is_dir() else "does not exist"
+            raise SubmissionFileError(f"Submission not found: {str(p)!r} {what}. Pass the path of a .ipynb notebook "
+                                      "or a .py module" + (" (to grade a folder, use `labgrade grade`)."
+                                                           if p.is_dir() else "."))
         suffix = p.suffix.lower()
         if suffix not in (".ipynb", ".py"):
-            raise ValueError(
+            raise SubmissionFileError(
                 f"Unsupported submission type {suffix or '(no suffix)'!r} for {str(p)!r}: "
                 "expected a Jupyter notebook (.ipynb) or a Python module (.py)."
             )
+        size = p.stat().st_size
+        if size > MAX_SUBMISSION_BYTES:
+            raise SubmissionFileError(f"{str(p)!r} is {size >> 20} MB; at most {MAX_SUBMISSION_BYTES >> 20} MB is "
+                                      "accepted. Clear the notebook's outputs and submit again.")
         data = p.read_bytes()
         return cls(
             path=str(p),
@@ -162,11 +176,15 @@ class EpochLog:
 
 @dataclass
 class TraceEvent:
-    """One ``compile``, ``fit`` or ``predict`` call recorded by the prologue.
+    """One ``compile``, ``fit``, ``predict`` call or weights change recorded by the trace.
+
+    The trace is recorded inside the submission's process and streamed to the grader as
+    it happens; it is evidence the grader cross-checks, never ground truth.
 
     Attributes:
-        kind: ``"compile"``, ``"fit"`` or ``"predict"``.
-        seq: order of the call across the whole run.
+        kind: ``"compile"``, ``"fit"``, ``"predict"`` or ``"weights"`` (set_weights,
+            load_weights, load_model).
+        seq: order of the event across the whole run (the channel's sequence number).
         cell_index: the cell that made the call (-1 when unknown).
         model_name: ``model.name``.
         model_id: a stable id of the Python object (distinguishes a clone from the original).
@@ -190,9 +208,14 @@ class TraceEvent:
         input_stats: for array inputs, their shape and value range (``min``, ``max``,
             ``mean``): shows the preprocessing actually applied (e.g. /255 vs [-1, 1]).
         callbacks: class names of the callbacks passed to ``fit``.
+        data: what ``fit`` was given: type, shape, value range, a hash of sampled rows.
+        weights_start: ``[variable id, fingerprint, trainable]`` per weight when ``fit`` started.
+        weights_end: the same when ``fit`` returned (or the state after a ``weights`` event).
+        how: for ``weights`` events: ``set_weights``, ``load_weights`` or ``load_model``.
+        complete: False when the fit's end never reached the grader (the run died inside it).
     """
 
-    kind: Literal["compile", "fit", "predict"]
+    kind: Literal["compile", "fit", "predict", "weights"]
     seq: int
     cell_index: int = -1
     model_name: str = ""
@@ -216,6 +239,54 @@ class TraceEvent:
     stale_trainable: bool = False
     input_stats: dict[str, Any] = field(default_factory=dict)
     callbacks: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    weights_start: list[list[Any]] = field(default_factory=list)
+    weights_end: list[list[Any]] = field(default_factory=list)
+    how: str = ""
+    complete: bool = True
+
+
+@dataclass
+class FigureData:
+    """The structure of one figure the submission rendered, recorded by the trace (not its pixels).
+
+    Attributes:
+        cell_index: the cell that displayed it (-1 when unknown).
+        number: order among the figures of the run.
+        how: ``display`` (inline backend, ``plt.show()``, ``display(fig)``) or ``runner`` (a module's figure).
+        axes: one dict per axes: ``title``, ``xlabel``, ``ylabel``, ``lines`` (``label``, down-sampled
+            ``x``/``y``, ``n`` points), ``bars``, ``images`` (shapes), ``legend``.
+        suptitle: the figure's title.
+    """
+
+    cell_index: int = -1
+    number: int = 0
+    how: str = ""
+    axes: list[dict[str, Any]] = field(default_factory=list)
+    suptitle: str = ""
+
+
+@dataclass
+class TraceIntegrity:
+    """How far the trace can be trusted: what the channel delivered and what did not add up.
+
+    Attributes:
+        channel: ``ok``, ``unauthenticated`` (no announcement before the first cell) or ``none``
+            (nothing was received).
+        problems: forged, malformed or out-of-order lines, floods (instructor-only).
+        events: events received.
+        salt: the fingerprint salt of this run (instructor-only; never shown to a student).
+    """
+
+    channel: str = "none"
+    problems: list[str] = field(default_factory=list)
+    events: int = 0
+    salt: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the channel was authenticated and nothing on it was out of order or forged."""
+        return self.channel == "ok" and not self.problems
 
 
 @dataclass
@@ -329,6 +400,8 @@ class Execution:
         environment: versions seen inside the sandbox (python, keras, backend...).
         peak_rss_mb: peak resident memory of the submission's process tree.
         stdout: output not tied to a cell (module runs, kernel messages), capped.
+        figure_data: the structure of every figure rendered (from the trace).
+        integrity: what the trace channel delivered and its problems.
     """
 
     submission: Submission
@@ -351,6 +424,8 @@ class Execution:
     environment: dict[str, Any] = field(default_factory=dict)
     peak_rss_mb: float | None = None
     stdout: str = ""
+    figure_data: list[FigureData] = field(default_factory=list)
+    integrity: TraceIntegrity = field(default_factory=TraceIntegrity)
 
     @property
     def code_cells(self) -> list[Cell]:
@@ -377,6 +452,135 @@ class Execution:
 
 
 @dataclass
+class ModelFacts:
+    """What the grader saw of one exported model, loaded safely in its own limited process.
+
+    Attributes:
+        name: the contract name (``model``, ``model_A``...).
+        loaded: True when the archive passed the pre-load check and loaded with ``safe_mode``.
+        error: why not (student-safe), when it did not load.
+        declared_params: parameters its configuration declares (estimated before loading).
+        params: parameters of the loaded model.
+        trainable_params: trainable parameters of the loaded model.
+        layers: one row per top-level layer (class, name, trainable, rate, units, activation...).
+        weights: ``[fingerprint, shape]`` per weight, in ``model.weights`` order (instructor-only).
+        input_shape: the model's input shape.
+        output_shape: the model's output shape.
+    """
+
+    name: str
+    loaded: bool = False
+    error: str = ""
+    declared_params: int = 0
+    params: int = 0
+    trainable_params: int = 0
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    weights: list[list[Any]] = field(default_factory=list)
+    input_shape: Any = None
+    output_shape: Any = None
+
+
+@dataclass
+class Metric:
+    """One metric the grader measured itself on held-out data.
+
+    Attributes:
+        value: the metric (accuracy) on the held-out images; None when it could not be measured.
+        n: held-out examples used.
+        preprocessing: the input preparation that matched the model (chosen on the public
+            validation split, or from the training input range the trace saw).
+        validation: the metric on the validation split with that preparation.
+        perturbed: the metric on a private perturbation of the held-out images.
+        details: candidates tried, class mapping... (instructor-only).
+        error: why it could not be measured (student-safe).
+    """
+
+    value: float | None = None
+    n: int = 0
+    preprocessing: str = ""
+    validation: float | None = None
+    perturbed: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class ModelEvidence:
+    """How an exported model's weights relate to the training record (instructor-only).
+
+    The grader fingerprints the weights of the file it loaded and compares each with the
+    last state the trace recorded for that variable (the end of a fit, ``set_weights``,
+    ``load_weights``, ``load_model``).
+
+    Attributes:
+        name: the contract name.
+        status: ``consistent`` (every traced weight equals its last recorded state),
+            ``inconsistent`` (some weight is not what the record says: edited after training,
+            or a forged record), ``untraced`` (no recorded state for its weights: never
+            trained or loaded under the trace), ``unverified`` (the trace itself did not
+            arrive intact), ``missing`` (no model to compare).
+        trained: True when a complete traced fit of this model's weights ended in the exported state.
+        fits: complete traced fits of this model object.
+        mismatched: weights whose fingerprint differs from the record.
+        untraced: weights with no recorded state.
+        frozen_violations: sequence numbers of fits in which weights recorded as frozen changed.
+        detail: one sentence for the instructor.
+    """
+
+    name: str
+    status: str = "missing"
+    trained: bool = False
+    fits: int = 0
+    mismatched: int = 0
+    untraced: int = 0
+    frozen_violations: list[int] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass
+class Measurements:
+    """The evaluate stage: everything the grader measured itself, in a separate limited process.
+
+    Attributes:
+        schema_version: version of this JSON layout.
+        status: ``ok``, ``skipped`` (nothing to measure), ``error``, ``timeout`` or ``memory``
+            (the evaluation process failed; the message says how).
+        detail: one sentence about the status.
+        models: contract name -> what the loaded model is.
+        metrics: ``"<model>:<task>"`` -> the metric measured on held-out data.
+        samples: ``"<model>:<image key>"`` -> ``{"probs": {preprocessing: [p per output column]}}``.
+        reference: reference outputs computed for this submission's inputs (ResNet50 top-3, latencies).
+        perturb_seed: the secret seed of the held-out perturbation (instructor-only).
+        seconds: wall time of the evaluation.
+        evidence: contract name -> how the exported model's weights relate to the trace.
+    """
+
+    status: str = "skipped"
+    detail: str = ""
+    models: dict[str, ModelFacts] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reference: dict[str, Any] = field(default_factory=dict)
+    perturb_seed: int | None = None
+    seconds: float = 0.0
+    evidence: dict[str, ModelEvidence] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def metric(self, model: str, task: str) -> Metric | None:
+        """The measured metric of `model` on `task`, when it was requested."""
+        return self.metrics.get(f"{model}:{task}")
+
+    def to_json(self) -> str:
+        """Serialises to schema-versioned JSON."""
+        return dumps(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Measurements":
+        """Parses JSON written by `to_json`."""
+        return _load_versioned(cls, text)
+
+
+@dataclass
 class CheckResult:
     """The outcome of one rubric item.
 
@@ -389,6 +593,9 @@ class CheckResult:
         message: what was expected, what was found, how to fix it.
         evidence: measured values backing the message (accuracy, band, ratios...).
         visibility: ``visible``, ``hidden`` or ``after_due_date`` (Gradescope's vocabulary).
+        flag: instructor-only marker: ``review`` (a result to look at before trusting it, e.g.
+            accuracy far above the reference) or ``evidence`` (the training record does not
+            add up); empty when nothing is flagged. Never shown to the student.
     """
 
     item: str
@@ -399,6 +606,7 @@ class CheckResult:
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     visibility: Literal["visible", "hidden", "after_due_date"] = "visible"
+    flag: str = ""
 
 
 @dataclass
@@ -452,6 +660,8 @@ class Grade:
         harness_version: version of labgrade that graded it.
         graded_at: ISO-8601 UTC time.
         execution_time_s: wall time of the execution.
+        isolation: how the graded run was contained (``bwrap`` or ``limits-only``): a grade
+            from a run that was not isolated is shown as such everywhere.
     """
 
     submission: Submission
@@ -464,6 +674,12 @@ class Grade:
     harness_version: str = ""
     graded_at: str = ""
     execution_time_s: float = 0.0
+    isolation: str = ""
+
+    @property
+    def flags(self) -> list[str]:
+        """``item:flag`` for every item flagged for the instructor (review, evidence)."""
+        return [f"{c.item}:{c.flag}" for c in self.lab_result.checks if c.flag]
 
     def to_json(self) -> str:
         """Serialises to schema-versioned JSON."""

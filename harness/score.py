@@ -26,7 +26,7 @@ def check_result(item: Item, verdict: Verdict) -> CheckResult:
         status = "partial"
     return CheckResult(item=item.id, name=item.name, status=status, score=round(item.points * fraction, 3),
                        max_score=item.points, message=verdict.message, evidence=verdict.evidence,
-                       visibility=item.visibility)
+                       visibility=item.visibility, flag=verdict.flag)
 
 
 def make_grade(execution: Execution, lab_result: LabResult, rubric: Rubric,
@@ -53,6 +53,7 @@ def make_grade(execution: Execution, lab_result: LabResult, rubric: Rubric,
         harness_version=__version__,
         graded_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         execution_time_s=execution.wall_time_s,
+        isolation=execution.isolation.mode,
     )
 
 

@@ -30,8 +30,8 @@ import numpy as np
 from harness.data import catsdogs
 from harness.data.catalog import RESNET50, MissingDataError
 from harness.data.source import DataSource, file_sha256
+from harness.evaluate.resnet import Classifier, decode_top, load_class_index
 from reference.config import merge_config
-from reference.images import decode
 from reference.result import ReferenceResult
 
 LAB = "resnet50-top3"
@@ -90,33 +90,6 @@ def resolve_weights(weights: str, source: DataSource) -> tuple[Path, str]:
             "'random-seed-<k>' or the path of a weights file.")
     digest = hashlib.md5(path.read_bytes()).hexdigest()
     return path, "imagenet" if digest == RESNET50.md5 else f"file:{file_sha256(path)[:12]}"
-
-
-def load_class_index(source: DataSource) -> dict[str, list[str]]:
-    """The ImageNet class index (``"0" -> [wnid, label]``)."""
-    return json.loads(source.path("imagenet-class-index").read_text())
-
-
-def decode_top(preds: np.ndarray, class_index: dict, top: int = 3) -> list[list[tuple[str, str, float]]]:
-    """``decode_predictions`` with a given class index (same ordering rule as Keras')."""
-    results = []
-    for pred in preds:
-        idx = pred.argsort()[-top:][::-1]
-        results.append([(*class_index[str(i)], float(pred[i])) for i in idx])
-    return results
-
-
-class Classifier:
-    """``classify(img_path)`` with the model built once (the reference's version of the contract)."""
-
-    def __init__(self, weights_path: Path, class_index: dict, *, top: int = 3) -> None:
-        self.model = keras.applications.ResNet50(weights=None)
-        self.model.load_weights(weights_path)
-        self.class_index, self.top = class_index, top
-
-    def __call__(self, img_path: Path) -> list[tuple[str, str, float]]:
-        x = keras.applications.resnet50.preprocess_input(decode(Path(img_path))[None].astype(np.float32))
-        return decode_top(np.asarray(self.model.predict(x, verbose=0)), self.class_index, self.top)[0]
 
 
 def images(source: DataSource, *, quick: bool, per_class: int = 2) -> dict[str, Path]:

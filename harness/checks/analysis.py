@@ -41,9 +41,7 @@ def claimed_accuracies(text: str) -> list[float]:
 def measured_accuracies(ctx: GradeContext) -> list[float]:
     """Every accuracy the run produced: grader measurements and every epoch the trace logged."""
     values = [v for k, v in ctx.metrics.items() if isinstance(v, (int, float)) and 0 <= v <= 1 and "gap" not in k]
-    for key, m in ctx.cache.items():
-        if key.startswith("measure:") and hasattr(m, "value"):
-            values.append(m.value)
+    values += [m.value for m in ctx.measurements.metrics.values() if m.value is not None]
     for ev in ctx.fits():
         for e in ev.epoch_logs:
             values += [v for k, v in e.logs.items() if "acc" in k and 0 <= v <= 1]

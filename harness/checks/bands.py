@@ -1,41 +1,23 @@
-"""Metrics inside the reference bands: measured by the grader, or read from trace-verified histories."""
+"""Metrics inside the reference bands: measured by the grader, or read from trace-verified histories.
+
+A held-out accuracy is only worth its evidence: the exported model's weights must be
+what a recorded fit produced (`harness.evaluate.evidence`), and a result far above the
+reference, or one that collapses on a private perturbation of the held-out images much
+more than the reference does, is held for the instructor's review instead of earning
+full credit silently (memorised public test sets look exactly like that).
+"""
 
 from __future__ import annotations
 
 from harness.checks import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
 from harness.checks.histories import by_canonical, final, matching_fit
-from harness.evaluate import EvaluationError, Measurement
-from harness.rubric import Item
+from harness.models import Metric
+from harness.rubric import Band, Item
 
-
-def measure(ctx: GradeContext, model_name: str, task: str) -> Measurement:
-    """Held-out metric of an exported model (memoised per submission).
-
-    Raises:
-        EvaluationError: the model is missing or unusable.
-    """
-
-    def compute() -> Measurement:
-        model = ctx.model(model_name)
-        trained = training_input(ctx, model_name)
-        if task == "catsdogs":
-            from harness.evaluate import catsdogs
-
-            return catsdogs.evaluate(model, ctx.source, quick=ctx.execution.quick, trained=trained)
-        from harness.evaluate import fashion
-
-        return fashion.evaluate(model, task, ctx.source, quick=ctx.execution.quick, trained=trained)
-
-    return ctx.memo(f"measure:{model_name}:{task}", compute)
-
-
-def training_input(ctx: GradeContext, model_name: str) -> dict | None:
-    """Value range of the arrays the exported model was last fit on (None for datasets/generators)."""
-    exp = ctx.export(model_name)
-    mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
-    stats = [f.input_stats for f in ctx.fits(mid) if f.input_stats and "min" in f.input_stats]
-    return stats[-1] if stats else None
+REVIEW = ("This result is unusually far from what the reference achieves under the same conditions, so your "
+          "instructor will review it before it counts.")
+PERTURB_TOLERANCE = 0.05
 
 
 def _direction(value: float, low: float, high: float) -> str:
@@ -51,14 +33,47 @@ def shared_layers(ctx: GradeContext, name: str, other: str) -> list[str]:
     a, b = ctx.export(name), ctx.export(other)
     if a is None or b is None or not isinstance(a.data, dict) or not isinstance(b.data, dict):
         return []
-    ids_b = {l.get("id") for l in b.data.get("layers", []) if l.get("params") and l.get("id")}
-    return [l["name"] for l in a.data.get("layers", []) if l.get("params") and l.get("id") in ids_b]
+    ids_b = {l.get("id") for l in b.data.get("layers", []) if isinstance(l, dict) and l.get("params") and l.get("id")}
+    return [l["name"] for l in a.data.get("layers", []) if isinstance(l, dict) and l.get("params")
+            and l.get("id") in ids_b]
 
 
 def _trained_after_sharing(ctx: GradeContext, other: str) -> bool:
-    exp = ctx.export(other)
-    mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
-    return any(f.trainable_params > 0 for f in ctx.fits(mid))
+    return any(f.trainable_params > 0 for f in ctx.fits(ctx.model_id(other)))
+
+
+def trusted_result(ctx: GradeContext, model: str) -> Verdict | None:
+    """None when `model`'s measured results may be judged; else the verdict that replaces them.
+
+    Results need a model whose weights a verified fit produced: an inconsistent record
+    earns nothing (flagged); an untrained model has no result to judge.
+    """
+    ev = ctx.evidence(model)
+    if ev.status in ("inconsistent", "unverified"):
+        return Verdict.unverified(ev.detail, evidence_status=ev.status)
+    if not ev.trained:
+        why = ("its weights were not produced by any fit() the harness recorded" if ev.status == "untraced" else
+               "no recorded fit() of it changed its weights")
+        return Verdict.failed(f"`{model}` was not trained in this run ({why}), so there is no result to measure. "
+                              "Train it with fit() in the notebook and keep the trained model in the variable "
+                              f"`{model}`.", evidence_status=ev.status)
+    return None
+
+
+def review_flags(ctx: GradeContext, metric: str, m: Metric, b: Band) -> list[str]:
+    """Why a measured result needs a person: far above the band, or fragile under perturbation."""
+    flags = []
+    margin = float(ctx.rubric.calibration.get(ctx.mode, {}).get("margin", 0.02) or 0.02)
+    if m.value is not None and m.value > b.high + margin:
+        flags.append(f"{m.value:.1%} is above the reference band [{b.low:.1%}, {b.high:.1%}] by more than its margin "
+                     f"({margin:.0%})")
+    drop_band = ctx.rubric.band(f"perturb_drop.{metric}", ctx.mode)
+    if m.value is not None and m.perturbed is not None and drop_band is not None:
+        drop = m.value - m.perturbed
+        if drop > drop_band.high + PERTURB_TOLERANCE:
+            flags.append(f"accuracy drops by {drop:.1%} on a private perturbation of the held-out images; the "
+                         f"reference drops by at most {drop_band.high:.1%} (memorised test images behave like this)")
+    return flags
 
 
 @register("band")
@@ -70,14 +85,17 @@ def band(ctx: GradeContext, item: Item) -> Verdict:
     """
     metric, model_name, task = item.params["metric"], item.params["model"], item.params["task"]
     b = ctx.band(metric)
-    try:
-        m = measure(ctx, model_name, task)
-    except EvaluationError as exc:
-        return Verdict.failed(f"`{model_name}` could not be evaluated: {exc}.")
+    m = ctx.metric(model_name, task)
+    if m.value is None:
+        return Verdict.failed(f"`{model_name}` could not be evaluated: {m.error or 'no measurement'}.")
+    untrusted = trusted_result(ctx, model_name)
+    if untrusted is not None:
+        untrusted.evidence.update(value=round(m.value, 4))
+        return untrusted
     ctx.metrics[metric] = round(m.value, 4)
     evidence = {"value": round(m.value, 4), "band": [round(b.low, 4), round(b.high, 4)], "n": m.n,
-                "preprocessing": m.preprocessing, "validation": m.validation, **m.details}
-    where = _direction(m.value, b.low, b.high)
+                "preprocessing": m.preprocessing, "validation": m.validation, "perturbed": m.perturbed,
+                **m.details}
     other = item.params.get("shared_with")
     shared = shared_layers(ctx, model_name, other) if other else []
     if shared and _trained_after_sharing(ctx, other):
@@ -88,14 +106,20 @@ def band(ctx: GradeContext, item: Item) -> Verdict:
             f"(now {m.value:.1%} on held-out images). Build it on a copy: "
             f"model_A_clone = keras.models.clone_model(model_A); model_A_clone.set_weights(model_A.get_weights()).",
             **evidence)
+    flags = review_flags(ctx, metric, m, b)
+    if flags:
+        evidence["review"] = flags
+        return Verdict(0.0, REVIEW, evidence, flag="review")
+    where = _direction(m.value, b.low, b.high)
     if where == "inside":
         return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, within the reference range.", evidence)
+    if where == "above":
+        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, at the top of the reference range.",
+                       evidence)
     hint = ""
-    if model_name == "model_A" and where == "below":
+    if model_name == "model_A":
         hint = (" If model B-on-A was built from model A's layers without cloning (keras.models.clone_model + "
                 "set_weights), training B-on-A changed model A as well.")
-    if where == "above":
-        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, above the reference range.", evidence)
     return Verdict.failed(f"`{model_name}`: {m.value:.1%} on held-out images, below the reference range for this lab "
                           f"(inputs prepared as {m.preprocessing}).{hint}", **evidence)
 
@@ -104,7 +128,7 @@ def verified_histories(ctx: GradeContext) -> tuple[dict[str, tuple[str, dict]], 
     """Canonical key -> (name, history) for histories a traced fit produced; and the names that no fit produced."""
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
-    verified = {k: v for k, v in found.items() if matching_fit(v[1], ctx.execution.trace) is not None}
+    verified = {k: v for k, v in found.items() if matching_fit(v[1], ctx.execution.trace, lab=ctx.lab) is not None}
     return verified, [v[0] for k, v in found.items() if k not in verified]
 
 
@@ -112,6 +136,8 @@ def verified_histories(ctx: GradeContext) -> tuple[dict[str, tuple[str, dict]], 
 def histories_present(ctx: GradeContext, item: Item) -> Verdict:
     """Every expected key (optimizer or schedule) present in ``histories``, produced by a real training run."""
     keys = list(item.params["keys"])
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
     verified, forged = verified_histories(ctx)
@@ -127,14 +153,19 @@ def histories_present(ctx: GradeContext, item: Item) -> Verdict:
         notes.append(f"not produced by any training run the harness recorded: {', '.join(map(str, forged))}")
     if unknown:
         notes.append(f"names not recognised: {', '.join(map(str, unknown))} (use names like {', '.join(keys)})")
-    return Verdict(len(ok) / len(keys), f"{len(ok)} of {len(keys)} present and trained; " + "; ".join(notes) + ".",
-                   {"missing": missing, "unverified": forged})
+    verdict = Verdict(len(ok) / len(keys), f"{len(ok)} of {len(keys)} present and trained; " + "; ".join(notes) + ".",
+                      {"missing": missing, "unverified": forged})
+    if forged:
+        verdict.flag = "evidence"
+    return verdict
 
 
 @register("history_bands")
 def history_bands(ctx: GradeContext, item: Item) -> Verdict:
     """Final validation accuracy of each history inside its band; only histories the trace confirms count."""
     prefix, log = item_param(item, "metric_prefix", "final_val_accuracy"), item_param(item, "log", "val_accuracy")
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
     bands = {m.split(".", 1)[1]: b for m, b in ctx.rubric.bands.get(ctx.mode, {}).items() if m.startswith(prefix + ".")}
@@ -151,7 +182,7 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
         if value is None:
             notes.append(f"{name}: no {log} in the history (pass validation data to fit)")
             continue
-        if matching_fit(hist, ctx.execution.trace) is None:
+        if matching_fit(hist, ctx.execution.trace, lab=ctx.lab) is None:
             notes.append(f"{name}: the history does not match any training run the harness recorded")
             evidence[key] = {"value": value, "verified": False}
             continue
@@ -174,9 +205,16 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
     hist_exp = ctx.export("history")
     if hist_exp is None:
         return Verdict.failed("`history` is missing: the gap between training and validation accuracy cannot be read.")
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     hist = hist_exp.data
-    if matching_fit(hist, ctx.execution.trace) is None:
-        return Verdict.failed("`history` does not match any training run the harness recorded.")
+    fit = matching_fit(hist, ctx.execution.trace, lab=ctx.lab) if isinstance(hist, dict) else None
+    if fit is None:
+        return Verdict(0.0, "`history` does not match any training run the harness recorded: keep the History that "
+                            "fit() returned.", {"unverified": "history matches no recorded fit"}, flag="evidence")
+    model_ev = ctx.evidence("model")
+    if model_ev.status in ("inconsistent", "unverified"):
+        return Verdict.unverified(model_ev.detail)
     acc, val = final(hist, "accuracy"), final(hist, "val_accuracy")
     if acc is None or val is None:
         return Verdict.failed("`history` needs both accuracy and val_accuracy (compile with metrics=['accuracy'] and "
@@ -186,7 +224,8 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
     evidence = {"gap": round(gap, 4)}
     no_drop = ctx.export("history_no_dropout")
     gap_nd = None
-    if no_drop is not None and matching_fit(no_drop.data, ctx.execution.trace) is not None:
+    if no_drop is not None and isinstance(no_drop.data, dict) and \
+            matching_fit(no_drop.data, ctx.execution.trace, lab=ctx.lab) is not None:
         a2, v2 = final(no_drop.data, "accuracy"), final(no_drop.data, "val_accuracy")
         if a2 is not None and v2 is not None:
             gap_nd = a2 - v2

@@ -1,4 +1,9 @@
-"""What every check sees: the execution, the rubric, the data, and shared trusted measurements."""
+"""What every check sees: the execution, the grader's measurements and the evidence, the rubric.
+
+Checks read; they never measure. Every number they judge comes from the evaluate stage
+(`harness.evaluate.stage.measure`, run by the grader in a limited process on held-out
+data) or from the trace after the evidence cross-checks.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,13 @@ from typing import Any
 
 from harness.data import DataSource
 from harness.labs import LabSpec
-from harness.models import Execution, Export, TraceEvent
+from harness.models import Execution, Export, Measurements, Metric, ModelEvidence, ModelFacts, TraceEvent
 from harness.rubric import Band, Item, Rubric
+
+# What a student reads when the training record does not add up: neutral, actionable.
+# The details go to the instructor (the item's evidence and flag).
+INCONSISTENT_RECORD = ("The training record is inconsistent with the model you exported, so this item could not be "
+                       "verified. Restart the kernel and run the notebook from top to bottom, then submit it unchanged.")
 
 
 @dataclass
@@ -22,12 +32,14 @@ class Verdict:
             Never contains band limits, held-out data or hidden items.
         evidence: measured values backing the message; instructor-only.
         error: True when the check itself could not run (a grader problem, not the student's).
+        flag: instructor-only marker (``review``, ``evidence``), never shown to a student.
     """
 
     fraction: float
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     error: bool = False
+    flag: str = ""
 
     @classmethod
     def passed(cls, message: str, **evidence) -> "Verdict":
@@ -36,6 +48,11 @@ class Verdict:
     @classmethod
     def failed(cls, message: str, **evidence) -> "Verdict":
         return cls(0.0, message, evidence)
+
+    @classmethod
+    def unverified(cls, why: str, **evidence) -> "Verdict":
+        """Zero points: the evidence this item rests on failed a cross-check (flagged to the instructor)."""
+        return cls(0.0, INCONSISTENT_RECORD, {"unverified": why, **evidence}, flag="evidence")
 
 
 class CheckError(RuntimeError):
@@ -50,11 +67,11 @@ class GradeContext:
         execution: what the submission did.
         lab: the lab spec.
         rubric: the validated rubric.
-        source: where the grader's data (held-out included) comes from.
-        artifacts: the submission's artifacts folder (exported models live here).
+        source: where the grader's data comes from.
+        artifacts: the submission's artifacts folder.
+        measurements: what the grader measured itself (the evaluate stage).
         weights: application -> weights file the sandbox used for ``weights="imagenet"``.
-        metrics: grader-measured values, filled by checks (end up in LabResult.metrics).
-        cache: memo shared between checks (loaded models, measurements).
+        metrics: grader-measured values worth reporting, filled by checks (end up in LabResult.metrics).
     """
 
     execution: Execution
@@ -62,9 +79,9 @@ class GradeContext:
     rubric: Rubric
     source: DataSource
     artifacts: Path
+    measurements: Measurements = field(default_factory=Measurements)
     weights: dict[str, Path] | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
@@ -89,43 +106,42 @@ class GradeContext:
         exp = self.execution.exports.get(name)
         return exp if exp is not None and exp.found and not exp.error else None
 
+    def model_id(self, name: str) -> str | None:
+        """The traced object id of exported model `name` (None when not exported)."""
+        exp = self.export(name)
+        mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
+        return mid if isinstance(mid, str) else None
+
     def fits(self, model_id: str | None = None) -> list[TraceEvent]:
         """Fit calls (of one model when `model_id` is given), in order."""
         return [t for t in self.execution.trace if t.kind == "fit" and (model_id is None or t.model_id == model_id)]
 
+    def facts(self, name: str) -> ModelFacts | None:
+        """The grader's own view of exported model `name` (None when it was not exported)."""
+        return self.measurements.models.get(name)
+
+    def metric(self, model: str, task: str) -> Metric:
+        """The grader's measurement of `model` on `task` (an empty Metric with the reason when it has none)."""
+        found = self.measurements.metric(model, task)
+        if found is not None:
+            return found
+        facts = self.facts(model)
+        why = (facts.error if facts is not None and facts.error else
+               self.measurements.detail if self.measurements.status not in ("ok", "skipped") else
+               f"`{model}` was not exported")
+        return Metric(error=why)
+
+    def evidence(self, name: str) -> ModelEvidence:
+        """How exported model `name` relates to the training record."""
+        return self.measurements.evidence.get(name) or ModelEvidence(name=name)
+
     def never_fit(self, name: str) -> bool:
-        """True when the exported model `name` carries a traced id and no fit() of that object was recorded.
+        """True when exported model `name` carries a traced id and no fit() of that object was recorded.
 
         Its outputs then come from randomly initialised layers: what it predicts is luck, not a result.
         """
-        exp = self.export(name)
-        mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
+        mid = self.model_id(name)
         return mid is not None and not self.fits(mid)
-
-    def model(self, name: str):
-        """The exported Keras model `name`, loaded safely (memoised).
-
-        Raises:
-            EvaluationError: when it is missing or cannot be loaded safely.
-        """
-        from harness.evaluate import EvaluationError, load_exported_model
-
-        key = f"model:{name}"
-        if key not in self.cache:
-            exp = self.export(name)
-            if exp is None or not exp.path:
-                raise EvaluationError(f"{name!r} was not exported"
-                                      + (f" ({self.execution.exports[name].error})"
-                                         if name in self.execution.exports and self.execution.exports[name].error
-                                         else ""))
-            self.cache[key] = load_exported_model(self.artifacts / exp.path)
-        return self.cache[key]
-
-    def memo(self, key: str, compute):
-        """`compute()` once per key for this submission."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
 
     def diagnosis_note(self) -> str:
         """One sentence naming Keras 2 APIs that broke or changed the run, when any."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+from harness.labs import LabSpec
 from harness.models import TraceEvent
 
 # Normalised key -> canonical key, for the names students give optimizers and schedules.
@@ -50,25 +51,61 @@ def by_canonical(histories: dict) -> dict[str, tuple[str, dict]]:
 def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return False
-    return math.isclose(float(a), float(b), rel_tol=1e-4, abs_tol=1e-6)
+    return math.isclose(float(a), float(b), rel_tol=1e-5, abs_tol=1e-7)
 
 
-def matching_fit(history: dict, trace: list[TraceEvent]) -> TraceEvent | None:
-    """The traced fit whose per-epoch losses equal the history's, or None.
+_IGNORED = ("lr", "learning_rate")  # logged by schedulers, not by every fit
 
-    The history may be a concatenation of several fits of one model (fine-tuning in
-    two phases); then the fit holding its last epochs is returned.
+
+def _epochs_match(history: dict, logs: list[dict]) -> bool:
+    """Every metric of every epoch of `history` equals what the trace logged."""
+    keys = [k for k in history if k not in _IGNORED]
+    if not keys or "loss" not in keys:
+        return False
+    for key in keys:
+        series = history[key]
+        if not isinstance(series, list) or len(series) != len(logs):
+            return False
+        if not all(_close(value, log.get(key)) for value, log in zip(series, logs)):
+            return False
+    return True
+
+
+def plausible(fit: TraceEvent, lab: LabSpec | None) -> bool:
+    """True when `fit` saw enough training data for its history to be a lab result (samples per epoch)."""
+    if lab is None:
+        return True
+    seen = fit.samples
+    if seen is None and fit.batch_size and fit.epoch_logs:
+        seen = fit.batch_size * max((e.steps or 0) for e in fit.epoch_logs)
+    return seen is None or seen >= lab.min_train_samples
+
+
+def matching_fit(history: dict, trace: list[TraceEvent], *, lab: LabSpec | None = None) -> TraceEvent | None:
+    """The traced fit that produced `history`, or None.
+
+    A history counts only when every metric of every epoch equals what a recorded fit
+    logged, for a fit of exactly that length on a plausible amount of data; it may be
+    the concatenation of consecutive fits of one model (fine-tuning in two phases), in
+    which case the last of them is returned.
     """
-    losses = history.get("loss")
-    if not isinstance(losses, list) or not losses:
+    if not isinstance(history, dict) or not isinstance(history.get("loss"), list) or not history["loss"]:
         return None
-    tail = losses[-1]
-    for ev in trace:
-        if ev.kind != "fit" or not ev.epoch_logs:
+    n = len(history["loss"])
+    fits = [t for t in trace if t.kind == "fit" and t.complete and t.epoch_logs]
+    for i, ev in enumerate(fits):
+        chain, covered = [], 0
+        for prev in reversed(fits[: i + 1]):
+            if prev.model_id != ev.model_id:
+                continue
+            chain.insert(0, prev)
+            covered += len(prev.epoch_logs)
+            if covered >= n:
+                break
+        if covered != n:
             continue
-        logged = [e.logs.get("loss") for e in ev.epoch_logs]
-        n = min(len(logged), len(losses))
-        if n and all(_close(a, b) for a, b in zip(logged[-n:], losses[-n:])) and _close(logged[-1], tail):
+        logs = [e.logs for f in chain for e in f.epoch_logs]
+        if _epochs_match(history, logs) and all(plausible(f, lab) for f in chain):
             return ev
     return None
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
+
+import numpy as np
 
 from harness.checks import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
+from harness.evaluate.catsdogs import RANGES, mapping_from_order
 from harness.models import CallRecord
 from harness.rubric import Item
 
@@ -37,31 +39,17 @@ def parse_top3(call: CallRecord) -> list[tuple[str, str, float]] | None:
 
 
 def reference_outputs(ctx: GradeContext) -> dict:
-    """Top-3 and latencies of the reference pipeline on the same inputs, with the same weights."""
+    """Top-3 and latencies of the grader's pipeline on the same inputs, with the same weights (evaluate stage).
 
-    def compute():
-        import time
-
-        from harness.data.inputs import resolve
-        from reference.resnet50_top3 import Classifier, load_class_index
-
-        weights = (ctx.weights or {}).get("resnet50")
-        if weights is None:
-            weights = ctx.source.path("resnet50-weights")
-        t0 = time.perf_counter()
-        clf = Classifier(Path(weights), load_class_index(ctx.source))
-        build = time.perf_counter() - t0
-        out, lat = {}, []
-        for label, path in resolve(("sample-image:cat", "hidden-images"), ctx.source):
-            t = time.perf_counter()
-            out[label] = [tuple(x) for x in clf(path)]
-            lat.append(time.perf_counter() - t)
-        return {"top3": out, "build_s": build, "second_call_s": lat[1] if len(lat) > 1 else None}
-
-    try:
-        return ctx.memo("resnet-reference", compute)
-    except FileNotFoundError as exc:
-        raise CheckError(f"reference ResNet50 outputs need the same weights the submission used: {exc}") from None
+    Raises:
+        CheckError: when the evaluate stage could not compute them (weights or images missing).
+    """
+    ref = ctx.measurements.reference
+    if not ref or "top3" not in ref:
+        why = ref.get("error") if isinstance(ref, dict) and ref.get("error") else (
+            ctx.measurements.detail or "the ResNet50 weights or the sample images are not available to the grader")
+        raise CheckError(f"reference ResNet50 outputs could not be computed: {why}")
+    return ref
 
 
 @register("top3_equivalence")
@@ -161,29 +149,29 @@ def call_latency(ctx: GradeContext, item: Item) -> Verdict:
                              "outside classify().", evidence)
 
 
-def _sample_prediction(ctx: GradeContext, image_key: str):
-    from harness.checks.bands import measure
-    from harness.evaluate.catsdogs import PREPROCESSING, predict_image
+def _sample_prediction(ctx: GradeContext, image_key: str, model: str = "model"):
+    """The held-out measurement of `model` and its output probabilities on one sample image, per preprocessing.
 
-    m = measure(ctx, "model", "catsdogs")
-    model = ctx.model("model")
-    path = ctx.source.path(image_key)
-    probs = {name: predict_image(model, path, name) for name in PREPROCESSING}
-    return m, probs
+    Raises:
+        CheckError: when the sample image was not available to the grader.
+    """
+    m = ctx.metric(model, "catsdogs")
+    sample = ctx.measurements.samples.get(f"{model}:{image_key}")
+    if m.value is None:
+        return m, None
+    if not sample or "probs" not in sample:
+        raise CheckError(f"the grader could not predict the sample image {image_key!r}: "
+                         f"{(sample or {}).get('error', 'image not available')}")
+    return m, {k: np.asarray(v, dtype=float) for k, v in sample["probs"].items()}
 
 
 @register("sample_prediction")
 def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
     """The model, fed the training preprocessing, predicts the sample image's class."""
-    from harness.evaluate import EvaluationError
-
     expected = item.params["expected"]
-    try:
-        m, probs = _sample_prediction(ctx, item.params["image"])
-    except EvaluationError as exc:
-        return Verdict.failed(f"The model could not be evaluated: {exc}.")
-    from harness.evaluate.catsdogs import mapping_from_order
-
+    m, probs = _sample_prediction(ctx, item.params["image"], item.params.get("model", "model"))
+    if probs is None:
+        return Verdict.failed(f"The model could not be evaluated: {m.error}.")
     exported = ctx.export("class_indices")
     order = mapping_from_order(exported.data) if exported is not None else None
     mapping = order or m.details["mapping"]
@@ -215,15 +203,14 @@ def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
     ([-1, 1]); the trace records the range of every ``predict`` input, and the grader
     measures what that mismatch does to the sample dog.
     """
-    from harness.evaluate import EvaluationError
-    from harness.evaluate.catsdogs import RANGES
-
-    try:
-        m, probs = _sample_prediction(ctx, "sample-image:dog")
-    except EvaluationError as exc:
-        return Verdict.failed(f"The model could not be evaluated: {exc}.")
-    summary = ctx.export("model")
-    mid = summary.data.get("model_id") if summary and isinstance(summary.data, dict) else None
+    m, probs = _sample_prediction(ctx, "sample-image:dog")
+    if probs is None:
+        return Verdict.failed(f"The model could not be evaluated: {m.error}.")
+    if ctx.never_fit("model"):  # which scaling an untrained model "prefers" is chance: nothing to compare
+        return Verdict.failed("`model` was never trained with fit(), so the preprocessing it was trained on cannot "
+                              "be compared with the one your prediction code uses. Train the model, then predict the "
+                              "sample dog with the same preprocessing as training.")
+    mid = ctx.model_id("model")
     last_fit = max((t.seq for t in ctx.fits(mid)), default=-1)
     predicts = [t for t in ctx.execution.trace if t.kind == "predict" and t.seq > last_fit and t.input_stats
                 and t.input_stats.get("shape", [0])[0] <= 8]

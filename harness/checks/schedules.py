@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from harness.checks import register
+from harness.checks.bands import verified_histories
 from harness.checks.context import GradeContext, Verdict
 from harness.checks.histories import by_canonical, matching_fit
 from harness.rubric import Item
@@ -104,6 +105,8 @@ SHAPES = {
 @register("schedule_shape")
 def schedule_shape(ctx: GradeContext, item: Item) -> Verdict:
     """Each schedule's recorded per-epoch learning rate has the schedule's shape."""
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
     good, notes, evidence = 0, [], {}
@@ -112,7 +115,7 @@ def schedule_shape(ctx: GradeContext, item: Item) -> Verdict:
             notes.append(f"{key}: missing")
             continue
         name, hist = found[key]
-        ev = matching_fit(hist, ctx.execution.trace)
+        ev = matching_fit(hist, ctx.execution.trace, lab=ctx.lab)
         if ev is None:
             notes.append(f"{name}: no recorded training run matches this history")
             continue
@@ -140,8 +143,6 @@ def schedule_shape(ctx: GradeContext, item: Item) -> Verdict:
 @register("same_epochs")
 def same_epochs(ctx: GradeContext, item: Item) -> Verdict:
     """Every compared run trained for the same number of epochs (a fair comparison)."""
-    from harness.checks.bands import verified_histories
-
     exp = ctx.export("histories")
     if exp is None:
         return Verdict.failed("`histories` is missing.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.checks import register
 from harness.checks.context import GradeContext, Verdict, item_param
+from harness.evaluate.catsdogs import mapping_from_order
 from harness.rubric import Item
 
 
@@ -13,14 +14,13 @@ def _summary(ctx: GradeContext, name: str) -> dict | None:
 
 
 def _layers(ctx: GradeContext, name: str) -> tuple[list[dict] | None, str]:
-    """The grader's own view of an exported model's layers (safely loaded), or why not."""
-    from harness.evaluate import EvaluationError
-    from harness.evaluate.structure import layer_table
-
-    try:
-        return ctx.memo(f"layers:{name}", lambda: layer_table(ctx.model(name))), ""
-    except EvaluationError as exc:
-        return None, f"`{name}` could not be inspected: {exc}."
+    """The grader's own view of an exported model's layers (loaded safely by the evaluate stage), or why not."""
+    facts = ctx.facts(name)
+    if facts is None:
+        return None, f"`{name}` was not exported."
+    if not facts.loaded:
+        return None, f"`{name}` could not be inspected: {facts.error or 'it was not loaded'}."
+    return facts.layers, ""
 
 
 @register("backbone_frozen")
@@ -34,7 +34,7 @@ def backbone_frozen(ctx: GradeContext, item: Item) -> Verdict:
     nested = [l for l in layers if l.get("layers")]
     evidence = {"nested_bases": [{k: l.get(k) for k in ("name", "trainable", "params", "trainable_params")}
                                  for l in nested]}
-    fits = ctx.fits(summary.get("model_id"))
+    fits = ctx.fits(ctx.model_id(name))
     trained = fits[-1] if fits else None
     if trained is not None:
         evidence.update(trainable_params=trained.trainable_params, non_trainable_params=trained.non_trainable_params)
@@ -88,10 +88,6 @@ def dropout_structure(ctx: GradeContext, item: Item) -> Verdict:
 @register("class_order")
 def class_order(ctx: GradeContext, item: Item) -> Verdict:
     """The exported class order exists and matches what the model actually predicts."""
-    from harness.checks.bands import measure
-    from harness.evaluate import EvaluationError
-    from harness.evaluate.catsdogs import mapping_from_order
-
     exp = ctx.export("class_indices")
     if exp is None:
         return Verdict.failed("No class order exported: keep `class_indices` (from the training generator) or "
@@ -99,10 +95,9 @@ def class_order(ctx: GradeContext, item: Item) -> Verdict:
     mapping = mapping_from_order(exp.data)
     if mapping is None:
         return Verdict.failed(f"The exported class order {str(exp.data)[:120]} does not name 'cat' and 'dog' once each.")
-    try:
-        m = measure(ctx, "model", "catsdogs")
-    except EvaluationError as exc:
-        return Verdict.failed(f"Class order {mapping} found, but the model could not be evaluated: {exc}.")
+    m = ctx.metric("model", "catsdogs")
+    if m.value is None:
+        return Verdict.failed(f"Class order {mapping} found, but the model could not be evaluated: {m.error}.")
     actual = m.details.get("mapping")
     evidence = {"exported": mapping, "model_behaviour": actual}
     if ctx.never_fit("model"):

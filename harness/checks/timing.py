@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.checks import register
 from harness.checks.context import GradeContext, Verdict
+from harness.provenance import machine_info
 from harness.rubric import Item
 
 
@@ -35,8 +36,6 @@ def timing(ctx: GradeContext, item: Item) -> Verdict:
     ref = (cal.get("throughput") or {}).get("train_images_per_s")
     if isinstance(ref, list):
         ref = sorted(ref)[len(ref) // 2] if ref else None
-    from harness.provenance import machine_info
-
     here = machine_info()
     same = bool(cal) and cal.get("cpu") == here.get("cpu") and cal.get("device") == here.get("device")
     msg = f"Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s"

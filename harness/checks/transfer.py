@@ -7,28 +7,35 @@ unfreeze, compile again (with a lower learning rate), fit more.
 from __future__ import annotations
 
 from harness.checks import register
-from harness.checks.bands import measure
+from harness.checks.bands import trusted_result
 from harness.checks.context import GradeContext, Verdict
-from harness.evaluate import EvaluationError
+from harness.evaluate.evidence import changed, frozen_violations
 from harness.models import TraceEvent
 from harness.rubric import Item
 
 
-def _model_id(ctx: GradeContext, name: str) -> str | None:
-    exp = ctx.export(name)
-    data = exp.data if exp else None
-    return data.get("model_id") if isinstance(data, dict) else None
+def transfer_fits(ctx: GradeContext, name: str) -> tuple[list[TraceEvent], Verdict | None]:
+    """The verified fit calls of exported model `name`, or the verdict when they cannot be used.
 
-
-def transfer_fits(ctx: GradeContext, name: str) -> tuple[list[TraceEvent], str]:
-    """The fit calls of exported model `name`, and a sentence when there are none."""
-    mid = _model_id(ctx, name)
+    The fits count only when the trace arrived intact and the exported model's weights are
+    what those fits produced; a fit whose frozen weights changed contradicts its own record.
+    """
+    mid = ctx.model_id(name)
     if mid is None:
-        return [], f"`{name}` was not exported, so its training cannot be followed."
-    fits = [f for f in ctx.fits(mid) if not f.error]
+        return [], Verdict.failed(f"`{name}` was not exported, so its training cannot be followed.")
+    if not ctx.execution.integrity.ok:
+        return [], Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
+    fits = [f for f in ctx.fits(mid) if not f.error and f.complete]
     if not fits:
-        return [], f"`{name}` was never trained with fit() (the exported object is not one that was fit)."
-    return fits, ""
+        return [], Verdict.failed(f"`{name}` was never trained with fit() (the exported object is not one that was "
+                                  "fit).")
+    ev = ctx.evidence(name)
+    if ev.status in ("inconsistent", "unverified"):
+        return [], Verdict.unverified(ev.detail, evidence_status=ev.status)
+    broken = [f.seq for f in fits if frozen_violations(f)]
+    if broken:
+        return [], Verdict.unverified(f"fits {broken} recorded frozen layers whose weights changed")
+    return fits, None
 
 
 def _lr(ev: TraceEvent) -> float | None:
@@ -41,13 +48,14 @@ def _lr(ev: TraceEvent) -> float | None:
 @register("transfer_frozen_first_fit")
 def frozen_first_fit(ctx: GradeContext, item: Item) -> Verdict:
     """The first fit of the transferred model ran with the reused layers frozen."""
-    fits, why = transfer_fits(ctx, item.params["model"])
-    if not fits:
-        return Verdict.failed(why)
+    fits, problem = transfer_fits(ctx, item.params["model"])
+    if problem is not None:
+        return problem
     first = fits[0]
     evidence = {"frozen_layers": first.frozen_layers, "trainable_layers": first.trainable_layers,
-                "trainable_params": first.trainable_params, "non_trainable_params": first.non_trainable_params}
-    if first.frozen_layers and first.trainable_layers:
+                "trainable_params": first.trainable_params, "non_trainable_params": first.non_trainable_params,
+                "trainable_weights_changed": changed(first)}
+    if first.frozen_layers and first.trainable_layers and changed(first):
         return Verdict(1.0, f"First fit: {len(first.frozen_layers)} reused layer(s) frozen, "
                             f"{len(first.trainable_layers)} trainable (the new output).", evidence)
     return Verdict.failed("The first fit of the transferred model trained every layer: freeze the reused layers "
@@ -70,9 +78,9 @@ def _unfreeze_point(fits: list[TraceEvent]) -> int | None:
 @register("transfer_recompiled")
 def recompiled(ctx: GradeContext, item: Item) -> Verdict:
     """After unfreezing, the model was compiled again before the next fit."""
-    fits, why = transfer_fits(ctx, item.params["model"])
-    if not fits:
-        return Verdict.failed(why)
+    fits, problem = transfer_fits(ctx, item.params["model"])
+    if problem is not None:
+        return problem
     k = _unfreeze_point(fits)
     if k is None:
         return Verdict.failed(f"The transferred model was trained in {len(fits)} fit call(s) without unfreezing the "
@@ -88,9 +96,9 @@ def recompiled(ctx: GradeContext, item: Item) -> Verdict:
 @register("transfer_lower_lr")
 def lower_lr(ctx: GradeContext, item: Item) -> Verdict:
     """The learning rate after unfreezing is lower than before."""
-    fits, why = transfer_fits(ctx, item.params["model"])
-    if not fits:
-        return Verdict.failed(why)
+    fits, problem = transfer_fits(ctx, item.params["model"])
+    if problem is not None:
+        return problem
     k = _unfreeze_point(fits)
     if k is None:
         return Verdict.failed("No fine-tuning phase after unfreezing was found, so no learning rate to compare.")
@@ -108,15 +116,22 @@ def lower_lr(ctx: GradeContext, item: Item) -> Verdict:
 @register("transfer_error_reduction")
 def error_reduction(ctx: GradeContext, item: Item) -> Verdict:
     """Reports how much B-on-A cut B's error rate (grader-measured); report-only."""
-    try:
-        b = measure(ctx, "model_B", "B").value
-        ba = measure(ctx, "model_B_on_A", "B").value
-    except EvaluationError as exc:
-        return Verdict.failed(f"Not computed: {exc}.")
+    b_m, ba_m = ctx.metric("model_B", "B"), ctx.metric("model_B_on_A", "B")
+    if b_m.value is None or ba_m.value is None:
+        return Verdict.failed(f"Not computed: {b_m.error or ba_m.error}.")
+    for name in ("model_B", "model_B_on_A"):
+        untrusted = trusted_result(ctx, name)
+        if untrusted is not None:
+            return untrusted
+    b, ba = b_m.value, ba_m.value
     if b >= 1.0:
         return Verdict.passed("Model B makes no errors on the held-out images; no reduction to report.")
     ratio = (ba - b) / (1 - b)
     ctx.metrics["error_rate_reduction"] = round(ratio, 4)
+    factor = (1 - b) / (1 - ba) if ba < 1.0 else None
+    if factor is not None:
+        ctx.metrics["error_rate_factor"] = round(factor, 3)
     return Verdict.passed(f"Error rate {1 - b:.2%} (B) -> {1 - ba:.2%} (B-on-A): a {ratio:.0%} reduction "
-                          "(the lecture reports about 4x fewer errors, for its best seed).",
+                          + (f"({factor:.1f}x fewer errors; " if factor else "(")
+                          + "the lecture reports about 4x fewer errors, for its best seed).",
                           error_rate_B=round(1 - b, 4), error_rate_B_on_A=round(1 - ba, 4))

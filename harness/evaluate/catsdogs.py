@@ -13,9 +13,11 @@ from typing import Callable
 import numpy as np
 
 from harness.data import catsdogs
+from harness.data.images import cached_images, decode
 from harness.data.source import DataSource
 from harness.evaluate.loading import EvaluationError
 from harness.evaluate.measurement import Measurement
+from harness.evaluate.perturb import perturb
 
 CLASSES = catsdogs.CLASSES  # ("cat", "dog")
 
@@ -30,8 +32,6 @@ RANGES = {"preprocess_input ([-1, 1])": (-1.0, 1.0), "pixels/255 ([0, 1])": (0.0
 
 
 def _images(pairs: list[tuple[Path, str]], source: DataSource) -> tuple[np.ndarray, np.ndarray]:
-    from reference.images import cached_images
-
     x = cached_images([p for p, _ in pairs], cache_dir=source.derived_dir)
     y = np.array([CLASSES.index(c) for _, c in pairs], dtype=np.int64)
     return x, y
@@ -81,7 +81,8 @@ def candidates_for(trained: dict | None) -> list[str]:
     return ["raw pixels ([0, 255])"]
 
 
-def evaluate(model, source: DataSource, *, quick: bool, trained: dict | None = None) -> Measurement:
+def evaluate(model, source: DataSource, *, quick: bool, trained: dict | None = None,
+             perturb_seed: int | None = None) -> Measurement:
     """Held-out accuracy with the preprocessing and class mapping that fit the model.
 
     Args:
@@ -91,6 +92,8 @@ def evaluate(model, source: DataSource, *, quick: bool, trained: dict | None = N
         trained: input statistics of the training data from the trace (min/max), when
             the submission trained on arrays; they settle the preprocessing. Otherwise
             (datasets, generators) it is chosen by validation accuracy.
+        perturb_seed: also measure accuracy on a private perturbation of the held-out
+            images (``details["perturbed"]``).
 
     Raises:
         EvaluationError: model input/output unusable for 224x224x3 cat/dog images.
@@ -118,15 +121,16 @@ def evaluate(model, source: DataSource, *, quick: bool, trained: dict | None = N
     if swapped:
         pred = 1 - pred
     mapping = ["dog", "cat"] if swapped else ["cat", "dog"]
+    details = {"candidates_on_validation": tried, "mapping": mapping,
+               "chosen_by": "training input range" if trained and "min" in trained else "validation accuracy"}
+    if perturb_seed is not None:
+        pred_p = class_probs(model, PREPROCESSING[name](perturb(x_held, perturb_seed))).argmax(1)
+        details["perturbed"] = float(((1 - pred_p if swapped else pred_p) == y_held).mean())
     return Measurement(value=float((pred == y_held).mean()), n=int(len(y_held)), preprocessing=name,
-                       validation=val_acc, details={"candidates_on_validation": tried, "mapping": mapping,
-                                                    "chosen_by": "training input range" if trained and "min" in trained
-                                                    else "validation accuracy"})
+                       validation=val_acc, details=details)
 
 
 def predict_image(model, path: Path, preprocessing: str) -> np.ndarray:
     """Output-column probabilities for one image, prepared with `preprocessing`."""
-    from reference.images import decode
-
     x = PREPROCESSING[preprocessing](decode(Path(path))[None])
     return class_probs(model, x)[0]

@@ -17,6 +17,7 @@ from harness.data import fashion
 from harness.data.source import DataSource
 from harness.evaluate.loading import EvaluationError
 from harness.evaluate.measurement import Measurement
+from harness.evaluate.perturb import perturb
 
 N_VALID = 5000
 TASKS = ("A", "B", "fashion10")
@@ -74,11 +75,14 @@ def candidates_for(trained: dict | None) -> list[str]:
     return ["pixels/255"] if trained["max"] <= 1.5 else ["raw pixels (0-255)"]
 
 
-def evaluate(model, task: str, source: DataSource, *, quick: bool, trained: dict | None = None) -> Measurement:
+def evaluate(model, task: str, source: DataSource, *, quick: bool, trained: dict | None = None,
+             perturb_seed: int | None = None) -> Measurement:
     """Accuracy of `model` on `task`, on the held-out test images.
 
     `trained` (input statistics of the training arrays, from the trace) narrows the
-    candidate scalings; the validation split decides between the rest.
+    candidate scalings; the validation split decides between the rest. With
+    `perturb_seed`, the accuracy on a private perturbation of the held-out images is
+    measured too (``details["perturbed"]``).
 
     Raises:
         EvaluationError: for a model whose input or output does not fit the task.
@@ -109,10 +113,15 @@ def evaluate(model, task: str, source: DataSource, *, quick: bool, trained: dict
         tried[name] = round(acc, 4)
         if acc > best_acc:
             best_name, best_acc, flipped = name, acc, flip
-    pred, _ = predict_labels(model, _scalers(x_train)[best_name](x_held))
+    scale = _scalers(x_train)[best_name]
+    pred, _ = predict_labels(model, scale(x_held))
     correct = pred == y_held
     value = float((~correct if flipped else correct).mean())
     details = {"candidates_on_validation": tried}
+    if perturb_seed is not None:
+        pred_p, _ = predict_labels(model, scale(perturb(x_held, perturb_seed)))
+        correct_p = pred_p == y_held
+        details["perturbed"] = float((~correct_p if flipped else correct_p).mean())
     if flipped:
         details["positive_class"] = "sandal (the lecture uses shirt = 1; evaluated with the model's convention)"
     return Measurement(value=value, n=int(len(y_held)), preprocessing=best_name, validation=best_acc, details=details)

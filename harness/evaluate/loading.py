@@ -36,3 +36,8 @@ def load_exported_model(path: Path):
         if len(_CACHE) > 8:
             _CACHE.pop(next(iter(_CACHE)))
     return _CACHE[key]
+
+
+def clear_cache() -> None:
+    """Forgets every loaded model (between submissions in a long-lived evaluation process)."""
+    _CACHE.clear()

@@ -8,20 +8,29 @@ from harness.checks import REGISTRY
 from harness.checks.context import CheckError, GradeContext
 from harness.data import DataSource
 from harness.labs import get_lab
-from harness.models import CallRecord, Cell, ErrorInfo, Execution, Export, Submission, TraceEvent
+from harness.models import (CallRecord, Cell, ErrorInfo, Execution, Export, Measurements, Metric, ModelEvidence,
+                            ModelFacts, Submission, TraceEvent, TraceIntegrity)
 from harness.rubric import Band, load_rubric
 
 
 def _exe(lab, status="ok", cells=(), exports=None, trace=(), quick=True):
     sub = Submission(path="s.ipynb", lab=lab, student_id="s", sha256="0" * 64, kind="notebook")
     return Execution(submission=sub, status=status, cells=list(cells), exports=exports or {}, trace=list(trace),
-                     quick=quick)
+                     quick=quick, integrity=TraceIntegrity(channel="ok", salt="s"))
 
 
-def _ctx(exe, tmp_path, root=None):
+def _ctx(exe, tmp_path, root=None, measurements=None):
     lab = exe.submission.lab
     return GradeContext(execution=exe, lab=get_lab(lab), rubric=load_rubric(lab),
-                        source=DataSource(root=root or tmp_path), artifacts=tmp_path)
+                        source=DataSource(root=root or tmp_path), artifacts=tmp_path,
+                        measurements=measurements or Measurements())
+
+
+def _measured(name, task, value, *, trained=True, status="consistent", **metric):
+    """Measurements of one exported model: a metric and the evidence of its weights."""
+    return Measurements(status="ok", models={name: ModelFacts(name=name, loaded=True)},
+                        metrics={f"{name}:{task}": Metric(value=value, n=1000, preprocessing="pixels/255", **metric)},
+                        evidence={name: ModelEvidence(name=name, status=status, trained=trained)})
 
 
 def _run(kind, ctx, item_id):
@@ -47,21 +56,46 @@ def test_contract_names_what_is_missing(tmp_path):
     assert _run("contract", _ctx(_exe("dropout", exports=exports), tmp_path), "contract").fraction == 1
 
 
-def test_band_measures_the_exported_model_itself(tmp_path, synthetic_root):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    (tmp_path / "exports").mkdir()
-    model.save(tmp_path / "exports" / "model.keras")
+def test_band_judges_the_graders_measurement_with_its_evidence(tmp_path):
     exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras", data={"model_id": "m"})}
-    ctx = _ctx(_exe("dropout", exports=exports), tmp_path, synthetic_root)
-    verdict = _run("band", ctx, "accuracy")  # an untrained model: about chance
+    ctx = _ctx(_exe("dropout", exports=exports), tmp_path, measurements=_measured("model", "fashion10", 0.1))
+    verdict = _run("band", ctx, "accuracy")  # about chance
     assert verdict.fraction == 0 and "below the reference range" in verdict.message
     assert "band" in verdict.evidence and str(round(verdict.evidence["band"][0], 4)) not in verdict.message
-    ctx = _ctx(_exe("dropout", exports=exports), tmp_path, synthetic_root)
-    ctx.rubric.bands["quick"]["accuracy"] = Band(metric="accuracy", low=0.0, high=1.0)
-    assert _run("band", ctx, "accuracy").fraction == 1
+    b = ctx.rubric.band("accuracy", "quick")
+    inside = _ctx(_exe("dropout", exports=exports), tmp_path, measurements=_measured("model", "fashion10", b.low))
+    assert _run("band", inside, "accuracy").fraction == 1
+    # the same value from weights the record cannot explain earns nothing, flagged for the instructor
+    forged = _ctx(_exe("dropout", exports=exports), tmp_path,
+                  measurements=_measured("model", "fashion10", b.low, status="inconsistent"))
+    verdict = _run("band", forged, "accuracy")
+    assert verdict.fraction == 0 and verdict.flag == "evidence" and "training record is inconsistent" in verdict.message
+    # a model no fit trained has no result to judge
+    untrained = _ctx(_exe("dropout", exports=exports), tmp_path,
+                     measurements=_measured("model", "fashion10", b.low, trained=False, status="untraced"))
+    verdict = _run("band", untrained, "accuracy")
+    assert verdict.fraction == 0 and not verdict.flag and "was not trained in this run" in verdict.message
+
+
+def test_band_holds_memorised_results_for_review(tmp_path):
+    exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras", data={"model_id": "m"})}
+    rubric_band = load_rubric("dropout").band("accuracy", "quick")
+    perfect = _ctx(_exe("dropout", exports=exports), tmp_path,
+                   measurements=_measured("model", "fashion10", 1.0, perturbed=0.6))
+    verdict = _run("band", perfect, "accuracy")
+    assert verdict.fraction == 0 and verdict.flag == "review" and "review" in verdict.message
+    assert "1.0" not in verdict.message and "100" not in verdict.message  # the student sees no numbers
+    # just above the band, within its margin: full credit, nothing flagged
+    top = _ctx(_exe("dropout", exports=exports), tmp_path,
+               measurements=_measured("model", "fashion10", rubric_band.high + 0.001))
+    verdict = _run("band", top, "accuracy")
+    assert verdict.fraction == 1 and not verdict.flag
+    # inside the band but collapsing on the perturbed images far more than the reference does
+    ctx = _ctx(_exe("dropout", exports=exports), tmp_path,
+               measurements=_measured("model", "fashion10", rubric_band.high, perturbed=rubric_band.high - 0.5))
+    ctx.rubric.bands["quick"]["perturb_drop.accuracy"] = Band(metric="perturb_drop.accuracy", low=0.0, high=0.08)
+    verdict = _run("band", ctx, "accuracy")
+    assert verdict.fraction == 0 and verdict.flag == "review" and "perturbation" in verdict.evidence["review"][-1]
 
 
 def test_band_without_calibration_is_a_grader_error(tmp_path):
@@ -92,31 +126,26 @@ def test_call_latency_uses_the_models_the_trace_saw(tmp_path, monkeypatch):
                 "latency").fraction == 1
 
 
-def _sample_ctx(tmp_path, monkeypatch, trace, dog_probability):
+def _sample_ctx(tmp_path, trace, dog_probability):
     """A cats-dogs context whose sample-image prediction is fixed (no Keras needed)."""
-    import types
-
-    import numpy as np
-
-    from harness.checks import predictions
-
-    measured = types.SimpleNamespace(preprocessing="preprocess_input", details={"mapping": ["cat", "dog"]})
-    monkeypatch.setattr(predictions, "_sample_prediction",
-                        lambda ctx, key: (measured, {"preprocess_input": np.array([1 - dog_probability, dog_probability])}))
     exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
                                data={"model_id": "m1"})}
-    return _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path)
+    measurements = _measured("model", "catsdogs", 0.9, details={"mapping": ["cat", "dog"]})
+    measurements.metrics["model:catsdogs"].preprocessing = "preprocess_input ([-1, 1])"
+    measurements.samples["model:sample-image:dog"] = {
+        "probs": {"preprocess_input ([-1, 1])": [1 - dog_probability, dog_probability]}}
+    return _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path, measurements=measurements)
 
 
-def test_sample_prediction_credits_a_trained_model_only(tmp_path, monkeypatch):
+def test_sample_prediction_credits_a_trained_model_only(tmp_path):
     fit = TraceEvent(kind="fit", seq=1, model_id="m1", model_name="model")
-    verdict = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [fit], 0.96), "sample_dog")
+    verdict = _run("sample_prediction", _sample_ctx(tmp_path, [fit], 0.96), "sample_dog")
     assert verdict.fraction == 1 and "predicted as a dog" in verdict.message
-    wrong = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [fit], 0.2), "sample_dog")
+    wrong = _run("sample_prediction", _sample_ctx(tmp_path, [fit], 0.2), "sample_dog")
     assert wrong.fraction == 0 and "predicted as a cat" in wrong.message
     # the same right answer from a model no fit() ever trained is its random head's luck
     other = TraceEvent(kind="fit", seq=1, model_id="another", model_name="model_2")
-    lucky = _run("sample_prediction", _sample_ctx(tmp_path, monkeypatch, [other], 0.96), "sample_dog")
+    lucky = _run("sample_prediction", _sample_ctx(tmp_path, [other], 0.96), "sample_dog")
     assert lucky.fraction == 0 and "never trained with fit()" in lucky.message
 
 
@@ -126,17 +155,13 @@ def test_sample_prediction_credits_a_trained_model_only(tmp_path, monkeypatch):
     (["cat", "dog"], False, ["dog", "cat"], True),   # untrained: its outputs are chance, the folders decide
     (["dog", "cat"], False, ["dog", "cat"], False),  # untrained and not the folders' order, whatever chance says
 ])
-def test_class_order_judges_an_untrained_model_by_the_folders(tmp_path, monkeypatch, exported, trained, behaviour,
-                                                              passes):
-    import types
-
-    from harness.checks import bands
-
-    monkeypatch.setattr(bands, "measure", lambda ctx, name, task: types.SimpleNamespace(details={"mapping": behaviour}))
+def test_class_order_judges_an_untrained_model_by_the_folders(tmp_path, exported, trained, behaviour, passes):
     exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
                                data={"model_id": "m1"}),
                "class_indices": Export(name="class_indices", kind="value", found=True,
                                        data={name: i for i, name in enumerate(exported)})}
     trace = [TraceEvent(kind="fit", seq=1, model_id="m1", model_name="model")] if trained else []
-    verdict = _run("class_order", _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path), "class_order")
+    measurements = _measured("model", "catsdogs", 0.9, details={"mapping": behaviour})
+    verdict = _run("class_order", _ctx(_exe("cats-dogs", exports=exports, trace=trace), tmp_path,
+                                       measurements=measurements), "class_order")
     assert (verdict.fraction == 1) is passes, verdict.message

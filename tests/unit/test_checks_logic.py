@@ -13,7 +13,8 @@ from harness.checks.predictions import parse_top3
 from harness.checks.schedules import fit_1cycle, fit_exponential, fit_performance, fit_piecewise, fit_power
 from harness.data import DataSource
 from harness.labs import get_lab
-from harness.models import CallRecord, Cell, EpochLog, Execution, Export, Submission, TraceEvent
+from harness.models import (CallRecord, Cell, EpochLog, Execution, Export, Measurements, ModelEvidence, ModelFacts,
+                            Submission, TraceEvent, TraceIntegrity)
 from harness.rubric import Item, load_rubric
 
 T = np.arange(25, dtype=float)
@@ -58,9 +59,25 @@ def _fit(losses, model_id="m1", lrs=None, **kw):
 def test_histories_must_match_a_traced_fit():
     trace = [_fit([1.0, 0.5, 0.25])]
     assert matching_fit({"loss": [1.0, 0.5, 0.25]}, trace) is trace[0]
+    assert matching_fit({"loss": [1.0, 0.5, 0.25], "val_accuracy": [0.8] * 3}, trace) is trace[0]
     assert matching_fit({"loss": [1.0, 0.5, 0.2]}, trace) is None  # forged or edited history
-    assert matching_fit({"loss": [9.0, 1.0, 0.5, 0.25]}, trace) is trace[0]  # concatenated phases
+    assert matching_fit({"loss": [9.0, 1.0, 0.5, 0.25]}, trace) is None  # an epoch no fit recorded
+    assert matching_fit({"loss": [0.5, 0.25]}, trace) is None  # a history of another length
+    # every metric of every epoch must match, not only the loss: invented accuracies do not count
+    assert matching_fit({"loss": [1.0, 0.5, 0.25], "val_accuracy": [0.8, 0.9, 0.97]}, trace) is None
+    assert matching_fit({"loss": [1.0, 0.5, 0.25], "accuracy": [0.7, 0.8, 0.9]}, trace) is None
+    # two fits of one model (fine-tuning in two phases) may make one history
+    phases = [_fit([1.0, 0.8], model_id="ba", seq=1), _fit([0.5, 0.4, 0.3], model_id="ba", seq=3)]
+    assert matching_fit({"loss": [1.0, 0.8, 0.5, 0.4, 0.3]}, phases) is phases[1]
+    assert matching_fit({"loss": [0.5, 0.4, 0.3]}, phases) is phases[1]
     assert by_canonical({"Adam": {"loss": []}, "??": {}}) == {"adam": ("Adam", {"loss": []})}
+
+
+def test_histories_from_a_token_amount_of_data_do_not_count():
+    tiny = [_fit([1.0, 0.5], samples=64, batch_size=32)]
+    assert matching_fit({"loss": [1.0, 0.5]}, tiny, lab=get_lab("dropout")) is None
+    real = [_fit([1.0, 0.5], samples=3000, batch_size=32)]
+    assert matching_fit({"loss": [1.0, 0.5]}, real, lab=get_lab("dropout")) is real[0]
 
 
 def test_claimed_accuracies():
@@ -84,23 +101,38 @@ def test_parse_top3_nothing():
     assert parse_top3(CallRecord(input="x", printed="hello")) is None
 
 
-def _ctx(lab: str, exe: Execution, tmp_path) -> GradeContext:
+def _ctx(lab: str, exe: Execution, tmp_path, measurements: Measurements | None = None) -> GradeContext:
     return GradeContext(execution=exe, lab=get_lab(lab), rubric=load_rubric(lab), source=DataSource(root=tmp_path),
-                        artifacts=tmp_path)
+                        artifacts=tmp_path, measurements=measurements or Measurements())
 
 
 def _exe(lab, trace, exports):
     sub = Submission(path="s.ipynb", lab=lab, student_id="s", sha256="0" * 64, kind="notebook")
-    return Execution(submission=sub, status="ok", trace=trace, exports=exports)
+    return Execution(submission=sub, status="ok", trace=trace, exports=exports,
+                     integrity=TraceIntegrity(channel="ok", salt="s"))
+
+
+def _weights(frozen: bool, before: str, after: str):
+    """Fingerprints of two reused layers (frozen or not) and the new output, before and after a fit."""
+    reused = [["var-d1", before if not frozen else "d1", 0 if frozen else 1],
+              ["var-d2", before if not frozen else "d2", 0 if frozen else 1]]
+    return [*reused, ["var-out", before, 1]], [[v, after if t else fp, t] for v, fp, t in reused] + [["var-out", after, 1]]
 
 
 def _transfer(first_frozen: bool, recompile: bool, lr2: float):
+    start1, end1 = _weights(first_frozen, "a", "b")
+    start2, end2 = _weights(False, "b", "c")
     e1 = _fit([1.0, 0.8], model_id="ba", seq=1, lrs=[0.01, 0.01], frozen_layers=["d1", "d2"] if first_frozen else [],
-              trainable_layers=["out"] if first_frozen else ["d1", "d2", "out"], compile_count=1)
+              trainable_layers=["out"] if first_frozen else ["d1", "d2", "out"], compile_count=1,
+              weights_start=start1, weights_end=end1)
     e2 = _fit([0.5, 0.4], model_id="ba", seq=3, lrs=[lr2, lr2], frozen_layers=[],
               trainable_layers=["d1", "d2", "out"], compile_count=2 if recompile else 1,
-              stale_trainable=not recompile)
+              stale_trainable=not recompile, weights_start=start2, weights_end=end2)
     return [e1, e2], {"model_B_on_A": Export(name="model_B_on_A", kind="model", found=True, data={"model_id": "ba"})}
+
+
+TRAINED = Measurements(status="ok", evidence={"model_B_on_A": ModelEvidence(name="model_B_on_A", status="consistent",
+                                                                             trained=True)})
 
 
 @pytest.mark.parametrize("args, expect", [
@@ -111,26 +143,42 @@ def _transfer(first_frozen: bool, recompile: bool, lr2: float):
 ])
 def test_transfer_process_checks(tmp_path, args, expect):
     trace, exports = _transfer(*args)
-    ctx = _ctx("fashion-transfer", _exe("fashion-transfer", trace, exports), tmp_path)
+    ctx = _ctx("fashion-transfer", _exe("fashion-transfer", trace, exports), tmp_path, TRAINED)
     for kind, fraction in expect.items():
         verdict = REGISTRY[kind](ctx, Item(id=kind, name=kind, points=10, check=kind, params={"model": "model_B_on_A"}))
         assert verdict.fraction == fraction, (kind, verdict.message)
         assert verdict.message
 
 
-def _dropout_model(tmp_path, spec) -> dict:
-    """A real saved model (the check loads it with safe_mode, as the grader does)."""
-    import keras
+def test_transfer_claims_must_agree_with_the_weights(tmp_path):
+    """A first fit recorded as frozen whose frozen weights changed: the record contradicts itself."""
+    trace, exports = _transfer(True, True, 1e-4)
+    trace[0].weights_end[0][1] = "moved"  # a 'frozen' reused layer changed during the fit
+    ctx = _ctx("fashion-transfer", _exe("fashion-transfer", trace, exports), tmp_path, TRAINED)
+    item = Item(id="f", name="f", points=10, check="transfer_frozen_first_fit", params={"model": "model_B_on_A"})
+    verdict = REGISTRY["transfer_frozen_first_fit"](ctx, item)
+    assert verdict.fraction == 0 and verdict.flag == "evidence"
+    # the same fits with a broken channel (a forged line) are not used at all
+    trace, exports = _transfer(True, True, 1e-4)
+    exe = _exe("fashion-transfer", trace, exports)
+    exe.integrity.problems.append("a trace line with a wrong MAC was ignored")
+    verdict = REGISTRY["transfer_frozen_first_fit"](_ctx("fashion-transfer", exe, tmp_path, TRAINED), item)
+    assert verdict.fraction == 0 and verdict.flag == "evidence" and "inconsistent" in verdict.message
 
-    layers = [keras.Input((28, 28))]
-    for kind, arg in spec:
-        layers.append(keras.layers.Flatten() if kind == "Flatten" else keras.layers.Dropout(arg) if kind == "Dropout"
-                      else keras.layers.Dense(arg))
-    model = keras.Sequential(layers)
-    (tmp_path / "exports").mkdir()
-    model.save(tmp_path / "exports" / "model.keras")
-    return {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
-                            data={"model_id": "m"})}
+
+def _dropout_model(spec) -> tuple[dict, Measurements]:
+    """An exported model as the grader's evaluate stage describes it after loading it safely."""
+    rows = []
+    for i, (kind, arg) in enumerate(spec):
+        row = {"name": f"{kind.lower()}_{i}", "class": kind, "trainable": True, "params": 0, "trainable_params": 0}
+        if kind == "Dropout":
+            row["rate"] = arg
+        elif kind == "Dense":
+            row["units"] = arg
+        rows.append(row)
+    exports = {"model": Export(name="model", kind="model", found=True, path="exports/model.keras",
+                               data={"model_id": "m"})}
+    return exports, Measurements(status="ok", models={"model": ModelFacts(name="model", loaded=True, layers=rows)})
 
 
 @pytest.mark.parametrize("layers, fraction", [
@@ -139,15 +187,16 @@ def _dropout_model(tmp_path, spec) -> dict:
     ([("Flatten", 0), ("Dropout", 0.2), ("Dense", 8), ("Dropout", 0.2), ("Dense", 8), ("Dense", 10), ("Dropout", 0.2)], 0.5),
 ])
 def test_dropout_structure(tmp_path, layers, fraction):
-    ctx = _ctx("dropout", _exe("dropout", [], _dropout_model(tmp_path, layers)), tmp_path)
+    exports, measured = _dropout_model(layers)
+    ctx = _ctx("dropout", _exe("dropout", [], exports), tmp_path, measured)
     item = load_rubric("dropout").item("dropout_layers")
     assert REGISTRY["dropout_structure"](ctx, item).fraction == fraction
 
 
 def test_structure_comes_from_the_grader_loaded_model_not_the_kernel_summary(tmp_path):
-    exports = _dropout_model(tmp_path, [("Flatten", 0), ("Dense", 10)])
+    exports, measured = _dropout_model([("Flatten", 0), ("Dense", 10)])
     exports["model"].data["layers"] = [{"class": "Dropout", "rate": 0.2}] * 3  # forged in-kernel summary
-    ctx = _ctx("dropout", _exe("dropout", [], exports), tmp_path)
+    ctx = _ctx("dropout", _exe("dropout", [], exports), tmp_path, measured)
     verdict = REGISTRY["dropout_structure"](ctx, load_rubric("dropout").item("dropout_layers"))
     assert verdict.fraction == 0 and "0 Dropout layer(s)" in verdict.message
 
