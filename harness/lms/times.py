@@ -185,7 +185,10 @@ def format_local(moment: datetime, tz: str | tzinfo | None = None) -> str:
     """``2026-10-01 23:59 KST``: the moment in `tz` (its own zone when None), to the minute."""
     zone = resolve_tz(tz)
     local = moment.astimezone(zone) if zone is not None else moment
-    name = local.strftime("%Z") or local.strftime("%z")
+    name = local.strftime("%Z")
+    if not name or re.fullmatch(r"UTC[+-]\d\d:\d\d", name):  # a bare offset: "+09:00", not "UTC+09:00"
+        offset = local.strftime("%z")
+        name = f"{offset[:3]}:{offset[3:5]}" if offset else ""
     return f"{local:%Y-%m-%d %H:%M} {name}".rstrip()
 
 
