@@ -99,12 +99,14 @@ def discover_command(paths, lms, tz, roster, as_json, unpack_to):
 @click.option("--sandbox", type=click.Choice(["auto", "bwrap", "none"]), default=default(write_bundle, "sandbox"),
               show_default=True, help="labgrade's sandbox inside Gradescope's container.")
 @click.option("--timeout", type=float, help="Per-submission limit in seconds (default: the lab's).")
+@click.option("--container-data-root", "data_root", metavar="PATH",
+              help="labgrade's data root inside Gradescope's container (default: Keras' cache and downloads).")
 @quick_option
-def gradescope_bundle_command(lab, out, source, extras, sandbox, timeout, quick):
+def gradescope_bundle_command(lab, out, source, extras, sandbox, timeout, data_root, quick):
     """Write a Gradescope autograder zip that grades LAB with labgrade."""
     try:
         path = write_bundle(lab=lab, out=out, source=source, extras=extras, sandbox=sandbox, quick=quick,
-                            timeout=timeout)
+                            timeout=timeout, data_root=data_root)
     except (KeyError, ValueError) as exc:
         raise click.ClickException(_message(exc)) from None
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KB). In Gradescope: a programming assignment, "

@@ -97,7 +97,7 @@ def _source_files(root: Path) -> list[tuple[Path, str]]:
 
 def write_bundle(*, lab: str, out: str | Path, source: str | Path | None = None, extras: str = "tf",
                  sandbox: str = "auto", quick: bool = False, timeout: float | None = None,
-                 python: str = "python3") -> Path:
+                 data_root: str | None = None, python: str = "python3") -> Path:
     """Writes a Gradescope autograder zip that grades `lab` with labgrade.
 
     Args:
@@ -111,6 +111,8 @@ def write_bundle(*, lab: str, out: str | Path, source: str | Path | None = None,
         sandbox: labgrade's sandbox mode in the container (``auto``, ``bwrap``, ``none``).
         quick: grade with the lab's quick-mode data and bands.
         timeout: per-submission limit in seconds (default: the lab's).
+        data_root: labgrade's data root inside the container (a path, e.g. one that
+            setup.sh fills); default: ``$LABGRADE_DATA``, else Keras' cache and downloads.
         python: the interpreter that creates the virtual environment.
 
     Returns:
@@ -147,7 +149,7 @@ def write_bundle(*, lab: str, out: str | Path, source: str | Path | None = None,
                                        name=src.name)
     else:
         raise ValueError(f"source={str(src)!r} is neither a labgrade checkout nor a .whl/.tar.gz file.")
-    config = {"lab": spec.id, "sandbox": sandbox, "quick": quick, "timeout": timeout}
+    config = {"lab": spec.id, "sandbox": sandbox, "quick": quick, "timeout": timeout, "data_root": data_root}
     members += [(None, "setup.sh", _SETUP.format(python=python, install=install.rstrip("\n"))),
                 (None, "run_autograder", _RUN.format(config=CONFIG_NAME)),
                 (None, CONFIG_NAME, json.dumps(config, indent=2) + "\n")]
@@ -203,29 +205,31 @@ def _failure(message: str, *, started: float) -> dict[str, Any]:
 
 
 def _grade_with_labgrade(path: Path, *, lab: str, out: Path, student_id: str | None, sandbox: str, quick: bool,
-                         timeout: float | None) -> Any:
+                         timeout: float | None, data_root: str | None = None) -> Any:
     # Lazy: the grader pulls in nbclient and the lab registry; the bundle writer and tests do not need them.
     from harness.execute import Limits
     from harness.grading import grade_one
     from harness.labs import get_lab
 
     limits = Limits.for_lab(get_lab(lab), quick=quick, total_timeout_s=timeout) if timeout else None
-    return grade_one(path, lab=lab, out=out, quick=quick, sandbox=sandbox, student_id=student_id, limits=limits)
+    return grade_one(path, lab=lab, out=out, quick=quick, sandbox=sandbox, student_id=student_id, limits=limits,
+                     data_root=data_root)
 
 
 def run_autograder(root: str | Path, *, lab: str, grade_fn: GradeFn | None = None, sandbox: str = "auto",
-                   quick: bool = False, timeout: float | None = None) -> dict[str, Any]:
+                   quick: bool = False, timeout: float | None = None, data_root: str | None = None) -> dict[str, Any]:
     """Grades ``root/submission`` into ``root/results/results.json``; never raises for a submission's fault.
 
     Args:
         root: Gradescope's ``/autograder`` (a fake tree in tests).
         lab: the lab id.
-        grade_fn: ``grade_fn(path, lab=, out=, student_id=, sandbox=, quick=, timeout=)``
+        grade_fn: ``grade_fn(path, lab=, out=, student_id=, sandbox=, quick=, timeout=, data_root=)``
             that writes ``out/<submission>/results.json`` (default: labgrade's
             `harness.grading.grade_one`).
         sandbox: labgrade's sandbox mode.
         quick: quick-mode data and bands.
         timeout: per-submission limit in seconds (default: the lab's).
+        data_root: labgrade's data root (default: ``$LABGRADE_DATA``, else Keras' cache).
 
     Returns:
         The results document written.
@@ -249,7 +253,7 @@ def run_autograder(root: str | Path, *, lab: str, grade_fn: GradeFn | None = Non
         out = Path(tempfile.mkdtemp(prefix="labgrade-", dir=root / "results" if (root / "results").is_dir() else None))
         try:
             (grade_fn or _grade_with_labgrade)(chosen, lab=lab, out=out, student_id=student, sandbox=sandbox,
-                                               quick=quick, timeout=timeout)
+                                               quick=quick, timeout=timeout, data_root=data_root)
             written = sorted(out.glob("*/results.json"))
             results = _read_json(written[0], MAX_RESULTS_BYTES) if len(written) == 1 else None
             if not isinstance(results, dict) or "tests" not in results and "score" not in results:
@@ -288,7 +292,7 @@ def main(argv: list[str] | None = None, *, grade_fn: GradeFn | None = None) -> i
             started=started), indent=2))
         return 1
     run_autograder(root, lab=config["lab"], grade_fn=grade_fn, sandbox=config.get("sandbox") or "auto",
-                   quick=bool(config.get("quick")), timeout=config.get("timeout"))
+                   quick=bool(config.get("quick")), timeout=config.get("timeout"), data_root=config.get("data_root"))
     return 0
 
 

@@ -38,7 +38,7 @@ def test_bundle_from_the_source_checkout(tmp_path):
     assert "apt-get install -y --no-install-recommends bubblewrap" in setup
     assert 'pip install -e "/autograder/source/labgrade[tf]"' in setup
     assert f"--config /autograder/source/{CONFIG_NAME}" in run and "python -m harness.lms.autograder" in run
-    assert config == {"lab": LAB, "sandbox": "auto", "quick": False, "timeout": None}
+    assert config == {"lab": LAB, "sandbox": "auto", "quick": False, "timeout": None, "data_root": None}
     for script in ("setup.sh", "run_autograder"):
         path = tmp_path / script
         path.write_text(setup if script == "setup.sh" else run)
@@ -109,7 +109,8 @@ def test_grades_the_notebook_and_copies_results(tmp_path):
     grader = FakeGrader()
     results = run_autograder(root, lab=LAB, grade_fn=grader, quick=True)
     assert grader.calls == [{"path": root / "submission" / "fashion_transfer.ipynb", "lab": LAB,
-                             "student_id": "20231234", "sandbox": "auto", "quick": True, "timeout": None}]
+                             "student_id": "20231234", "sandbox": "auto", "quick": True, "timeout": None,
+                             "data_root": None}]
     assert _written(root) == results
     assert (results["score"], results["execution_time"], results["tests"][0]["name"]) == (7.0, 12.0,
                                                                                          "Model A accuracy")
@@ -171,12 +172,14 @@ def test_symlinks_in_the_submission_are_not_followed(tmp_path):
 def test_main_reads_the_root_from_the_environment(tmp_path, monkeypatch):
     root = fake_tree(tmp_path, {"lab.ipynb": "{}"})
     config = tmp_path / CONFIG_NAME
-    config.write_text(json.dumps({"lab": LAB, "sandbox": "none", "quick": True, "timeout": 600}))
+    config.write_text(json.dumps({"lab": LAB, "sandbox": "none", "quick": True, "timeout": 600,
+                                  "data_root": "/autograder/source/data"}))
     monkeypatch.setenv("AUTOGRADER_ROOT", str(root))
     grader = FakeGrader(score=9.0)
     assert main(["--config", str(config)], grade_fn=grader) == 0
     assert _written(root)["score"] == 9.0
-    assert (grader.calls[0]["sandbox"], grader.calls[0]["quick"], grader.calls[0]["timeout"]) == ("none", True, 600)
+    assert [grader.calls[0][k] for k in ("sandbox", "quick", "timeout", "data_root")] == [
+        "none", True, 600, "/autograder/source/data"]
     config.write_text("not json")
     assert main(["--config", str(config)], grade_fn=grader) == 1
     assert "misconfigured" in _written(root)["output"]
@@ -188,6 +191,7 @@ def test_default_grader_is_labgrades_grade_one(monkeypatch, tmp_path):
     seen = {}
     monkeypatch.setattr(harness.grading, "grade_one", lambda path, **kw: seen.update(path=path, **kw))
     autograder._grade_with_labgrade(tmp_path / "lab.ipynb", lab=LAB, out=tmp_path, student_id="s", sandbox="auto",
-                                    quick=True, timeout=300.0)
-    assert (seen["lab"], seen["out"], seen["student_id"], seen["quick"]) == (LAB, tmp_path, "s", True)
+                                    quick=True, timeout=300.0, data_root="/data")
+    assert (seen["lab"], seen["out"], seen["student_id"], seen["quick"], seen["data_root"]) == (
+        LAB, tmp_path, "s", True, "/data")
     assert seen["limits"].total_timeout_s == 300.0
