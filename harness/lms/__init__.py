@@ -4,9 +4,11 @@ One module per job:
 
 - `found`: what discovery returns (`Found`, `Version`, `Discovery`), JSON-serialisable.
 - `safezip`: unpacking an export zip without traversal, symlinks or zip bombs.
+- `files`: listing a submission folder without following links; choosing the file to grade.
 - `times`: LMS timestamps to timezone-aware datetimes.
 - `canvas`, `moodle`, `blackboard`, `gradescope`: one parser per bulk-download format;
   `detect`: which one an export is.
+- `table`: reading the instructor's small CSV files (forgiving headers, BOM, CP949).
 - `roster`: ``students.csv`` and the join of submissions to students.
 - `late`: due dates, grace, penalties, extensions.
 - `gradebook`: Canvas, Moodle, Blackboard and nbgrader-style grade CSVs.

@@ -133,17 +133,19 @@ def _read_receipt(path: Path, problems: list[str], where: str) -> Receipt | None
 
 def _time(receipt: Receipt | None, stamp: str, tz: tzinfo | None) -> tuple[datetime | None, str | None]:
     """(time, problem): the receipt's date, else the file-name stamp in `tz`."""
+    unreadable = None
     if receipt is not None and receipt.date_submitted:
         try:
             return parse_blackboard_date(receipt.date_submitted, tz=tz), None
         except NaiveTimeError:
             pass
         except ValueError as exc:
-            return None, str(exc)
+            unreadable = f"{exc}; the file name's time was used"
     if tz is None:
-        return None, "naive"
+        return None, unreadable.replace("the file name's time was used", "submission time unknown") \
+            if unreadable else "naive"
     naive = datetime.strptime(stamp, "%Y-%m-%d-%H-%M-%S")
-    return naive.replace(tzinfo=tz, fold=0), None
+    return naive.replace(tzinfo=tz, fold=0), unreadable
 
 
 def parse(root: Path, items: list[Path], *, origin: str, tz: tzinfo | None = None) -> tuple[list[Found], list[str]]:

@@ -72,6 +72,8 @@ def load_metadata(path: Path) -> dict[str, dict[str, Any]]:
     Raises:
         MetadataError: too big, not YAML, or not a mapping of folder -> mapping.
     """
+    if path.is_symlink():
+        raise MetadataError(f"{path}: a symbolic link; not followed")
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_METADATA_BYTES + 1)

@@ -333,3 +333,30 @@ def test_plain_class_folder_is_not_mistaken_for_an_lms(tmp_path):
     d = discover([tmp_path])
     assert d.exports[0].lms == "plain"
     assert [f.student_id for f in d.found] == ["alice", "bob", "hw_1_2_final"]
+
+
+def test_blackboard_unreadable_receipt_date(tmp_path):
+    folder = tmp_path / "bb"
+    folder.mkdir()
+    stamp = "2026-10-02-00-05-12"
+    (folder / f"Lab 3_gdhong_attempt_{stamp}.txt").write_text(
+        _receipt("홍길동", "gdhong", "sometime last week", []), encoding="utf-8")
+    (folder / f"Lab 3_gdhong_attempt_{stamp}_lab3.ipynb").write_text(nb("hong"))
+    d = discover([folder], tz="Asia/Seoul")
+    assert d.found[0].submitted_at == datetime(2026, 10, 2, 0, 5, 12, tzinfo=KST)
+    assert "Not a Blackboard date: 'sometime last week'" in d.problems[0]
+    assert "file name's time was used" in d.problems[0]
+    d = discover([folder])
+    assert d.found[0].submitted_at is None and "submission time unknown" in d.problems[0]
+
+
+def test_gradescope_metadata_symlink_is_not_followed(tmp_path):
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text(METADATA)
+    export = tmp_path / "export"
+    (export / "submission_1001").mkdir(parents=True)
+    (export / "submission_1001" / "lab3.ipynb").write_text(nb("ada"))
+    (export / "submission_metadata.yml").symlink_to(outside)
+    d = discover([export])
+    assert [f.student_id for f in d.found] == ["submission_1001"]
+    assert any("a symbolic link; not followed" in p for p in d.problems)
