@@ -38,6 +38,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.labs import PROJECT_ROOT, RUBRICS_DIR, get_lab
 from harness.lms.files import choose, walk_files
 from harness.serialize import write_atomic
 
@@ -123,8 +124,6 @@ def write_bundle(*, lab: str, out: str | Path, source: str | Path | None = None,
         ValueError: a source that is neither a checkout nor a wheel/sdist, or a
             checkout without ``rubrics/<lab>.toml``.
     """
-    from harness.labs import PROJECT_ROOT, RUBRICS_DIR, get_lab
-
     spec = get_lab(lab)
     src = Path(source) if source is not None else PROJECT_ROOT
     plus = f"[{extras}]" if extras else ""
@@ -209,7 +208,6 @@ def _grade_with_labgrade(path: Path, *, lab: str, out: Path, student_id: str | N
     # Lazy: the grader pulls in nbclient and the lab registry; the bundle writer and tests do not need them.
     from harness.execute import Limits
     from harness.grading import grade_one
-    from harness.labs import get_lab
 
     limits = Limits.for_lab(get_lab(lab), quick=quick, total_timeout_s=timeout) if timeout else None
     return grade_one(path, lab=lab, out=out, quick=quick, sandbox=sandbox, student_id=student_id, limits=limits,

@@ -164,6 +164,12 @@ def parse(root: Path, items: list[Path], *, origin: str, tz: tzinfo | None = Non
                                      submitted_at=t, lms_ids={"gradescope_submission_id": hid}) for t, hid in history),
             original_name=chosen.name,
             co_submitters=tuple({k: p[k] for k in ("student_id", "display_name", "email")} for p in people[1:])))
+    for path in items:
+        if path.is_file() and path.name != METADATA and is_gradeable(path):
+            problems.append(f"{origin}/{path.name}: a file outside any submission folder; graded as "
+                            f"{slug(path.stem)!r} - check who handed it in")
+            found.append(Found(path, slug(path.stem), f"{origin}/{path.name}", lms="gradescope",
+                               original_name=path.name))
     for name, folder in sorted(folders.items()):
         chosen, _ = choose(walk_files(folder, problems))
         if chosen is None or not is_gradeable(chosen):

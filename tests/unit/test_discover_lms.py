@@ -271,6 +271,7 @@ def gradescope_zip(tmp_path: Path, metadata: str = METADATA) -> Path:
         root + "submission_1002/scratch.py": "pass\n",
         root + "submission_1002/old/lab3_v1.ipynb": nb("alan+hong v1"),
         root + "submission_1004/lab3.ipynb": nb("who"),
+        root + "stray.py": "print('loose')\n",
     })
 
 
@@ -278,7 +279,7 @@ def test_gradescope_export(tmp_path):
     d = discover([gradescope_zip(tmp_path)], tmp_root=tmp_path)
     assert d.exports[0].lms == "gradescope"
     found = by_id(d)
-    assert sorted(found) == ["20231234", "20231235", "submission_1004"]
+    assert sorted(found) == ["20231234", "20231235", "stray", "submission_1004"]
     ada = found["20231234"]
     assert (ada.display_name, ada.email, ada.late, ada.attempt) == ("Ada Lovelace", "ada@example.edu", None, 2)
     assert ada.submitted_at == datetime(2026, 10, 1, 14, 22, 32, 365935, tzinfo=KST)
@@ -292,6 +293,7 @@ def test_gradescope_export(tmp_path):
     assert "submission_1003 is in submission_metadata.yml (Grace Hopper) but its folder is missing" in problems
     assert "submission_1004: not listed in submission_metadata.yml; graded as 'submission_1004'" in problems
     assert "submission_1002: 2 candidate files (lab3.ipynb, lab3_v1.ipynb); graded lab3.ipynb" in problems
+    assert "stray.py: a file outside any submission folder; graded as 'stray'" in problems
 
 
 @pytest.mark.parametrize("metadata, message", [
@@ -303,7 +305,7 @@ def test_gradescope_export(tmp_path):
 def test_gradescope_hostile_metadata_is_reported(tmp_path, metadata, message):
     d = discover([gradescope_zip(tmp_path, metadata)], tmp_root=tmp_path)
     assert any(message in p for p in d.problems), d.problems
-    assert sorted(f.student_id for f in d.found) == ["submission_1001", "submission_1002", "submission_1004"]
+    assert sorted(f.student_id for f in d.found) == ["stray", "submission_1001", "submission_1002", "submission_1004"]
 
 
 def test_gradescope_metadata_size_cap(tmp_path, monkeypatch):
