@@ -48,6 +48,7 @@ def _register() -> None:
     from harness.cli.bench import bench_command
     from harness.cli.demo import demo_command
     from harness.cli.grade import check_command, grade_command
+    from harness.cli.lms import discover_command, gradescope_bundle_command
     from harness.cli.report import report_command
     from harness.cli.run import run_command
 
@@ -58,6 +59,8 @@ def _register() -> None:
     main.add_command(demo_command)
     main.add_command(bench_command)
     main.add_command(data)
+    main.add_command(discover_command)
+    main.add_command(gradescope_bundle_command)
     try:
         from harness.cli.reference import reference
     except ImportError:  # reference commands land with the reference implementations
