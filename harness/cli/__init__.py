@@ -30,6 +30,7 @@ def _register() -> None:
     from harness.cli.grade import check_command, grade_command
     from harness.cli.report import report_command
     from harness.cli.run import run_command
+    from harness.cli.similarity import similarity_command
 
     main.add_command(run_command)
     main.add_command(grade_command)
@@ -38,6 +39,7 @@ def _register() -> None:
     main.add_command(demo_command)
     main.add_command(bench_command)
     main.add_command(data)
+    main.add_command(similarity_command)
     try:
         from harness.cli.reference import reference
     except ImportError:  # reference commands land with the reference implementations
