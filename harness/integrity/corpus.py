@@ -127,14 +127,17 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
         if exc.errno == errno.ELOOP or Path(path).is_symlink():
             raise UnreadableSubmission(f"{_where(path)} is a symbolic link; not followed.") from None
         raise UnreadableSubmission(f"{_where(path)} cannot be opened ({exc.strerror}).") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableSubmission(f"{_where(path)} is not a regular file.")
         if info.st_size > max_bytes:
             raise UnreadableSubmission(f"{_where(path)} is {info.st_size:,} bytes; at most {max_bytes:,} are read. "
                                        "Regrade the submission (its outputs are capped) or raise max_bytes.")
-        data = fh.read(max_bytes + 1)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise UnreadableSubmission(f"{_where(path)} grew past {max_bytes:,} bytes while being read.")
     return data

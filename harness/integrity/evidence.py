@@ -68,7 +68,7 @@ class OutputItem:
 def normalise_output(text: str) -> str:
     """A cell's output without what differs between identical runs (timings, bars, addresses, logs)."""
     lines = []
-    for line in _ANSI.sub("", text).split("\n"):
+    for line in _ANSI.sub("", text).replace("\r\n", "\n").split("\n"):
         line = line.rsplit("\r", 1)[-1]  # a progress bar redrawn with \r: its final state
         if _LOG_LINE.search(line):
             continue

@@ -83,15 +83,21 @@ def korean_stem(word: str, *, attached: bool = False) -> str:
     return word[:HANGUL_STEM]
 
 
-def normalise_word(raw: str) -> list[str]:
-    """One run of letters and digits as normalised words (split where the script changes)."""
+def normalise_word(raw: str, *, glued: bool = False) -> list[str]:
+    """One run of letters and digits as normalised words (split where the script changes).
+
+    Args:
+        raw: the run as written.
+        glued: the run follows a non-space character (``20%가``, ```model`은``): a leading
+            Hangul particle or ending belongs to what came before.
+    """
     text = unicodedata.normalize("NFKC", raw).casefold()
     words = []
     for n, piece in enumerate(_PIECE.findall(text)):
         if piece[0].isdigit():
             words.append("#")
         elif _HANGUL.match(piece):
-            stem = korean_stem(piece, attached=n > 0)
+            stem = korean_stem(piece, attached=n > 0 or glued)
             if stem:
                 words.append(stem)
         else:
@@ -111,7 +117,8 @@ def prose_tokens(source: str) -> list[Token]:
     """
     out: list[Token] = []
     for match in _WORD.finditer(source):
-        for word in normalise_word(match.group(0)):
+        glued = match.start() > 0 and not source[match.start() - 1].isspace()
+        for word in normalise_word(match.group(0), glued=glued):
             if out and word == "#" and out[-1][0] == "#":
                 out[-1] = ("#", out[-1][1], match.end())  # "0.91 / 0.93" and "97 %" are one number slot
                 continue
@@ -119,7 +126,8 @@ def prose_tokens(source: str) -> list[Token]:
     return out
 
 
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|\n[ \t]*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)])")
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|\n[ \t]*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)])|^[ \t]*#[^\n]*(\n)",
+                           re.MULTILINE)
 
 
 def sentences(source: str, tokens: list[Token]) -> list[list[Token]]:
@@ -129,7 +137,7 @@ def sentences(source: str, tokens: list[Token]) -> list[list[Token]]:
         source: the markdown the tokens came from.
         tokens: its `prose_tokens`, in order.
     """
-    ends = [m.start() for m in _SENTENCE_END.finditer(source)]
+    ends = [m.start(1) if m.group(1) else m.start() for m in _SENTENCE_END.finditer(source)]
     groups: list[list[Token]] = []
     current: list[Token] = []
     for tok in tokens:

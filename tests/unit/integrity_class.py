@@ -277,16 +277,23 @@ def sample_cells(rel: str) -> list[tuple[str, str]]:
 
 
 def write_student(out: Path, sid: str, cells: list[tuple[str, str]], *, lab: str = LAB,
-                  outputs: dict[int, str] | None = None, figures: list[tuple[int, str]] | None = None) -> Path:
-    """Writes ``out/<sid>/execution.json`` for `cells` as the grader would have (nothing is run)."""
+                  outputs: dict[int, str] | None = None, figures: list[tuple] | None = None,
+                  student_id: str | None = None) -> Path:
+    """Writes ``out/<sid>/execution.json`` for `cells` as the grader would have (nothing is run).
+
+    Args:
+        outputs: cell index -> the text its run printed.
+        figures: ``(cell index, sha256)`` or ``(cell index, sha256, blank)`` per figure shown.
+        student_id: recorded student id (default `sid`).
+    """
     exe = Execution(
-        submission=Submission(path=f"/submissions/{sid}.ipynb", lab=lab, student_id=sid, sha256="0" * 64,
-                              kind="notebook"),
+        submission=Submission(path=f"/submissions/{sid}.ipynb", lab=lab, student_id=student_id or sid,
+                              sha256="0" * 64, kind="notebook"),
         status="ok",
         cells=[Cell(index=i, cell_type=kind, source=src, output=(outputs or {}).get(i, ""))
                for i, (kind, src) in enumerate(cells)],
-        figures=[Figure(cell_index=c, path=f"figures/{n}.png", sha256=digest) for n, (c, digest) in
-                 enumerate(figures or [])])
+        figures=[Figure(cell_index=f[0], path=f"figures/{n}.png", sha256=f[1], blank=bool(f[2:] and f[2]))
+                 for n, f in enumerate(figures or [])])
     folder = out / sid
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "execution.json").write_text(exe.to_json(), encoding="utf-8")
