@@ -95,10 +95,16 @@ def _tokenize_from(lines: list[str], first: int, starts: list[int], out: list[To
     reader = io.StringIO("".join(lines[first:])).readline
     state = _State(out)
     last_row = 0
+    base = starts[first - 1:] if first else [0] + starts  # base[row] = offset of the chunk's line `row` (1-based)
+    end = starts[-1]
     try:
         for tok in tokenize.generate_tokens(reader):
-            last_row = tok.start[0]
-            state.feed(tok, _offset(starts, first, tok.start), _offset(starts, first, tok.end))
+            (row, col), (erow, ecol) = tok.start, tok.end
+            last_row = row
+            if erow >= len(base):  # ENDMARKER / the final NEWLINE sit one line past the text
+                state.feed(tok, end, end)
+                continue
+            state.feed(tok, base[row] + col, base[erow] + ecol)
         return None
     except tokenize.TokenError as exc:
         # ("EOF in multi-line string", (row, col)) points at the string's start: resume after it.
@@ -109,13 +115,6 @@ def _tokenize_from(lines: list[str], first: int, starts: list[int], out: list[To
     except (SyntaxError, ValueError, RecursionError) as exc:
         row = getattr(exc, "lineno", None) or last_row or 1
         return first + int(row)
-
-
-def _offset(starts: list[int], first: int, pos: tuple[int, int]) -> int:
-    row, col = pos
-    line = min(first + row - 1, len(starts) - 2)
-    base = starts[max(line, 0)]
-    return min(base + max(col, 0), starts[-1])
 
 
 class _State:

@@ -126,42 +126,52 @@ def _accumulate(sets: list[set], df: dict, n: int, weighted: bool) -> dict[tuple
     return acc
 
 
-def score_pairs(index: ClassIndex, settings: Settings, threshold: float) -> list[PairScore]:
-    """Scores every pair that shares at least one own fingerprint or item; highest first.
+def score_pairs(index: ClassIndex, settings: Settings, threshold: float) -> tuple[list[PairScore], int]:
+    """Scores every pair that shares at least one own fingerprint or item.
 
     Args:
         index: the class's own fingerprints.
-        settings: floors and the outputs' weight.
+        settings: floors, the outputs' weight, and how many unflagged pairs to keep (`Settings.top`).
         threshold: combined score at and above which a pair is flagged.
+
+    Returns:
+        The flagged pairs and the `Settings.top` highest others, highest first (passages not
+        drawn yet), and how many pairs were scored.
     """
     n = len(index.prints)
     code = _accumulate(index.own_code, index.df_code, n, weighted=True)
     prose = _accumulate(index.own_prose, index.df_prose, n, weighted=True)
     out_sets = [set(o) for o in index.own_outputs]
     outputs = _accumulate(out_sets, _df(out_sets), n, weighted=False)
+    own_code = [s.code_fingerprints for s in index.summaries]
+    own_prose = [s.prose_fingerprints for s in index.summaries]
+    own_out = [s.outputs for s in index.summaries]
+    scored = []
+    for i, j in set(code) | set(prose) | set(outputs):
+        s_code = min(1.0, code.get((i, j), (0.0,))[0] / max(min(own_code[i], own_code[j]), settings.code_floor))
+        s_prose = min(1.0, prose.get((i, j), (0.0,))[0] / max(min(own_prose[i], own_prose[j]),
+                                                                settings.prose_floor))
+        s_out = min(1.0, outputs.get((i, j), (0, 0))[1] / max(min(own_out[i], own_out[j]), settings.output_floor))
+        combined = round(1.0 - (1.0 - s_code) * (1.0 - s_prose) * (1.0 - settings.output_weight * s_out), 4)
+        scored.append((-combined, i, j, s_code, s_prose, s_out))
+    scored.sort(key=lambda r: (r[0], index.summaries[r[1]].folder, index.summaries[r[2]].folder))
+    flagged = [r for r in scored if -r[0] >= threshold]
+    kept = flagged + [r for r in scored[len(flagged):len(flagged) + settings.top]]
     pairs = []
-    for i, j in sorted(set(code) | set(prose) | set(outputs)):
+    for neg, i, j, s_code, s_prose, s_out in kept:
         a, b = index.summaries[i], index.summaries[j]
-        c_w, c_n = code.get((i, j), (0.0, 0))
-        p_w, p_n = prose.get((i, j), (0.0, 0))
-        o_n = outputs.get((i, j), (0.0, 0))[1]
-        s_code = min(1.0, c_w / max(min(a.code_fingerprints, b.code_fingerprints), settings.code_floor))
-        s_prose = min(1.0, p_w / max(min(a.prose_fingerprints, b.prose_fingerprints), settings.prose_floor))
-        s_out = min(1.0, o_n / max(min(a.outputs, b.outputs), settings.output_floor))
-        combined = 1.0 - (1.0 - s_code) * (1.0 - s_prose) * (1.0 - settings.output_weight * s_out)
         shared = []
-        if o_n:
+        if (i, j) in outputs:
             oa, ob = index.own_outputs[i], index.own_outputs[j]
             shared = [SharedOutput(kind=oa[d].kind, digest=d, a_label=oa[d].label, b_label=ob[d].label,
                                    excerpt=oa[d].excerpt) for d in sorted(set(oa) & set(ob))]
         pairs.append(PairScore(
             a=a.folder, b=b.folder, a_student=a.student_id, b_student=b.student_id, lab=a.lab,
-            code=round(s_code, 4), prose=round(s_prose, 4), outputs=round(s_out, 4), combined=round(combined, 4),
-            flagged=combined >= threshold, shared_code=int(c_n), shared_prose=int(p_n),
-            a_code=a.code_fingerprints, b_code=b.code_fingerprints, a_prose=a.prose_fingerprints,
-            b_prose=b.prose_fingerprints, shared_outputs=shared))
-    pairs.sort(key=lambda p: (-p.combined, p.a, p.b))
-    return pairs
+            code=round(s_code, 4), prose=round(s_prose, 4), outputs=round(s_out, 4), combined=-neg,
+            flagged=-neg >= threshold, shared_code=int(code.get((i, j), (0, 0))[1]),
+            shared_prose=int(prose.get((i, j), (0, 0))[1]), a_code=a.code_fingerprints, b_code=b.code_fingerprints,
+            a_prose=a.prose_fingerprints, b_prose=b.prose_fingerprints, shared_outputs=shared))
+    return pairs, len(scored)
 
 
 def passages(index: ClassIndex, i: int, j: int, settings: Settings) -> list[Passage]:

@@ -123,9 +123,9 @@ def similarity(out: Path, *, starter: Path | None = None, threshold: float = DEF
             report.problems.append(f"lab {group_lab!r}: only {group[0].text.folder} graded; nothing to compare it with.")
             continue
         pos = {p.text.folder: i for i, p in enumerate(group)}
-        for pair in score_pairs(index, settings, threshold):
-            ranked.append((pair, index, pos[pair.a], pos[pair.b]))
-    report.candidate_pairs = len(ranked)
+        pairs, scored = score_pairs(index, settings, threshold)
+        report.candidate_pairs += scored
+        ranked += [(pair, index, pos[pair.a], pos[pair.b]) for pair in pairs]
     ranked.sort(key=lambda r: (-r[0].combined, r[0].a, r[0].b))
     keep = [r for r in ranked if r[0].flagged]
     keep += [r for r in ranked if not r[0].flagged][:settings.top]

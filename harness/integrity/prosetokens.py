@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from functools import lru_cache
 
 Token = tuple[str, int, int]
 """One normalised word: ``(text, start, end)``, with character offsets into the markdown source."""
@@ -62,9 +63,11 @@ _ENDINGS = (
     "하였으므로", "되었으므로", "했으므로", "됐으므로", "하므로", "되므로", "으므로", "므로", "이므로",
     "는다", "니다", "지만", "으며", "면서", "는데", "다",
 )
-_SUFFIXES = tuple(sorted(set(_JOSA + _ENDINGS), key=len, reverse=True))
+_SUFFIXES = frozenset(_JOSA + _ENDINGS)
+_SUFFIX_LENGTHS = tuple(sorted({len(x) for x in _SUFFIXES}, reverse=True))
 
 
+@lru_cache(maxsize=1 << 16)
 def korean_stem(word: str, *, attached: bool = False) -> str:
     """The stem of one Hangul word: its longest known particle or ending removed, one syllable kept.
 
@@ -77,9 +80,9 @@ def korean_stem(word: str, *, attached: bool = False) -> str:
         ``정확``, ``감소``: the first `HANGUL_STEM` syllables of what is left; ``""`` for an
         attached word that is only a suffix.
     """
-    for suffix in _SUFFIXES:
-        if (len(word) > len(suffix) or attached) and word.endswith(suffix):
-            return word[: -len(suffix)][:HANGUL_STEM]
+    for n in _SUFFIX_LENGTHS:  # longest first
+        if (len(word) > n or (attached and len(word) == n)) and word[-n:] in _SUFFIXES:
+            return word[:-n][:HANGUL_STEM]
     return word[:HANGUL_STEM]
 
 
