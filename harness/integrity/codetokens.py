@@ -29,7 +29,6 @@ import io
 import keyword
 import re
 import tokenize
-from bisect import bisect_right
 
 Token = tuple[str, int, int]
 """One normalised token: ``(text, start, end)``, with character offsets into the cell's source."""
@@ -201,8 +200,3 @@ class _State:
             self.out[-1] = (self.last_name, s, e)
         self.emit(raw, start, end)
 
-
-def line_of(source: str, offset: int) -> int:
-    """1-based line number of character `offset` in `source` (for messages and the side-by-side view)."""
-    starts = [0] + [m.end() for m in re.finditer("\n", source)]
-    return bisect_right(starts, offset)

@@ -20,8 +20,9 @@ filtering, k-grams, robust winnowing, boilerplate hashes, highlighted slices)?
   unknown), and keeps no prose tokenizer (markdown would be compared as raw characters, case,
   punctuation and Korean particles included);
 - it renders its own HTML report and pulls in ``tqdm`` and imports matplotlib on import.
-Using it would mean re-implementing all but ``winnow``; the 40-line winnowing here is tested
-against the paper's guarantees instead.
+What would be left to use is its ``winnow`` (pure Python in the PyPI release, the C extension
+is not built there), i.e. 30 lines; the winnowing here is tested against the paper's example
+and guarantee instead.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
@@ -156,11 +158,14 @@ def _fingerprint_all(paths: list[Path], settings: Settings, max_bytes: int, jobs
     if jobs == 1 or len(paths) < 2 * jobs:
         return [_fingerprint_one(p, settings, max_bytes) for p in paths]
     workers = min(jobs, os.cpu_count() or 1)
-    # spawn, as the batch runner does: never fork a process that may hold threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        n = len(paths)
-        return list(pool.map(_fingerprint_one, paths, [settings] * n, [max_bytes] * n,
-                             chunksize=max(1, n // (4 * workers))))
+    n = len(paths)
+    try:
+        # spawn, as the batch runner does: never fork a process that may hold threads
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_fingerprint_one, paths, [settings] * n, [max_bytes] * n,
+                                 chunksize=max(1, n // (4 * workers))))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the inputs are capped, redo them here
+        return [_fingerprint_one(p, settings, max_bytes) for p in paths]
 
 
 def load_similarity(out: Path, *, max_bytes: int = MAX_EXECUTION_BYTES) -> SimilarityReport | None:

@@ -26,6 +26,8 @@ MAX_SHOWN = 6000
 """Characters of one cell shown around its shared passages (the rest is elided)."""
 CONTEXT = 400
 """Characters shown before the first and after the last shared passage of a long cell."""
+PAGE_BUDGET = 4_000_000
+"""Characters of submission text the whole page shows; later pairs list their scores only."""
 
 EXTRA_CSS = """
 .sbs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; margin: .5rem 0 1.2rem; }
@@ -98,11 +100,24 @@ def _side(text: SubmissionText | None, cell: int, spans: list[list[int]]) -> Sid
     return Side(cell=cell, segments=segments(found.source, spans))
 
 
-def passage_views(pair: PairScore, texts: dict[str, SubmissionText]) -> list[PassageView]:
-    """The pair's passages with both cells' text, ready for the template."""
+def passage_views(pair: PairScore, texts: dict[str, SubmissionText], *, budget: int = PAGE_BUDGET
+                  ) -> tuple[list[PassageView], int]:
+    """The pair's passages with both cells' text, ready for the template, within `budget` characters.
+
+    Returns:
+        The views that fit and the characters they use.
+    """
     a, b = texts.get(pair.a), texts.get(pair.b)
-    return [PassageView(channel=p.channel, tokens=p.tokens, a=_side(a, p.a_cell, p.a_spans),
-                        b=_side(b, p.b_cell, p.b_spans)) for p in pair.passages]
+    views, used = [], 0
+    for p in pair.passages:
+        view = PassageView(channel=p.channel, tokens=p.tokens, a=_side(a, p.a_cell, p.a_spans),
+                           b=_side(b, p.b_cell, p.b_spans))
+        size = sum(len(t) for side in (view.a, view.b) for t, _ in side.segments)
+        if used + size > budget:
+            break
+        views.append(view)
+        used += size
+    return views, used
 
 
 def render_similarity(report: SimilarityReport, texts: dict[str, SubmissionText]) -> str:
@@ -114,8 +129,11 @@ def render_similarity(report: SimilarityReport, texts: dict[str, SubmissionText]
     """
     css = static_text("report.css") + EXTRA_CSS
     js = static_text("sort.js")
-    pairs = [{"id": f"pair-{n}", "pair": p, "passages": passage_views(p, texts)}
-             for n, p in enumerate(report.pairs, start=1)]
+    pairs, budget = [], PAGE_BUDGET
+    for n, p in enumerate(report.pairs, start=1):
+        views, used = passage_views(p, texts, budget=budget)
+        budget -= used
+        pairs.append({"id": f"pair-{n}", "pair": p, "passages": views, "omitted": len(p.passages) - len(views)})
     title = "Similarity" + (f": {report.lab}" if report.lab else "")
     return environment().get_template(TEMPLATE).render(
         title=title, css=Markup(css), js=Markup(js), csp=page_csp(styles=[css], scripts=[js]),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from harness.integrity import Settings, SimilarityReport, similarity, top_pairs
+from harness.integrity import detect, view
 from harness.integrity.corpus import read_submission
+from harness.integrity.view import segments
 from tests.unit.integrity_class import LAB, PLANTED, build_class, sample_cells, write_student
 
 
@@ -116,3 +119,40 @@ def test_pairs_never_cross_labs_and_lab_selects(tmp_path):
     assert all(p.lab == "cats-dogs" or {p.a, p.b} == {"d1", "d2"} for p in everyone.pairs)
     only = similarity(tmp_path, lab=LAB, write=False)
     assert {s.folder for s in only.submissions} == {"d1", "d2"} and only.lab == LAB
+
+
+def test_long_cells_are_elided_around_the_shared_text():
+    source = "a" * 10_000 + "SHARED" + "b" * 10_000
+    pieces = segments(source, [[10_000, 10_006], [15_000, 30_000]], limit=1000, context=100)
+    assert pieces[0] == ("…", False) and pieces[-1] == ("…", False)
+    assert ("SHARED", True) in pieces and sum(len(t) for t, _ in pieces[1:-1]) == 1000
+    assert segments("abc", [[1, 2]]) == [("a", False), ("b", True), ("c", False)]
+
+
+def test_the_page_has_a_size_budget(graded_class, monkeypatch):
+    out, _, report = graded_class
+    texts = {f: read_submission(out / f / "execution.json") for p in report.flagged for f in (p.a, p.b)}
+    monkeypatch.setattr(view, "PAGE_BUDGET", 3000)
+    html = view.render_similarity(report, texts)
+    assert "more passage(s) not shown" in html and len(html) < len(view.static_text("report.css")) + 200_000
+
+
+def test_a_dying_worker_does_not_stop_the_class(graded_class, monkeypatch):
+    out, _, report = graded_class
+
+    class DyingPool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr(detect, "ProcessPoolExecutor", DyingPool)
+    again = similarity(out, jobs=2, settings=Settings(top=10_000), write=False)
+    assert [(p.a, p.b, p.combined) for p in again.pairs] == [(p.a, p.b, p.combined) for p in report.pairs]

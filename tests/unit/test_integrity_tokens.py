@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import pytest
 
@@ -124,3 +125,8 @@ def test_sentences_split_at_sentence_ends_not_inside_numbers():
 def test_particles_glued_to_markup_or_numbers_are_dropped():
     assert texts(prose_tokens("뉴런의 20%가 꺼진다")) == texts(prose_tokens("뉴런의 20 꺼진다"))
     assert texts(prose_tokens("`model`은 (val_loss)가 크다")) == ["model", "val", "loss", "크"]
+
+
+def test_decomposed_and_compatibility_hangul_read_as_syllables():
+    assert texts(prose_tokens(unicodedata.normalize("NFD", "정확도가 높다"))) == ["정확", "높"]
+    assert texts(prose_tokens("\u3131\u314f")) == ["가"]
