@@ -2,7 +2,7 @@
 
 Thin layer over `harness.integrity.similarity`. Exit status: 0 when the comparison ran (whatever
 it found), 2 when OUT is not a results folder, has fewer than two readable submissions, or the
-starter cannot be read.
+starter cannot be read; 1 when the report could not be written.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ def similarity_command(out, starter, threshold, lab, jobs, as_json):
     except (SimilarityInputError, StarterError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # OUT read-only, disk full: the comparison ran, the report could not be written
+        click.echo(f"Error: could not write {REPORT_JSON} / {REPORT_HTML} in {str(out)!r}: {exc.strerror or exc}. "
+                   "Make OUT writable (or free space) and run again.", err=True)
+        sys.exit(1)
     if as_json:
         click.echo(report.to_json())
         return

@@ -37,9 +37,9 @@ from pathlib import Path
 
 from harness import __version__
 from harness.integrity.boilerplate import build_boilerplate
-from harness.integrity.compare import index_class, passages, score_pairs
+from harness.integrity.compare import ClassIndex, index_class, passages, score_pairs
 from harness.integrity.corpus import (MAX_EXECUTION_BYTES, UnreadableSubmission, execution_paths, read_capped,
-                                      read_submission, safe_name)
+                                      SubmissionText, read_submission, safe_name)
 from harness.integrity.fingerprint import SubmissionPrint, fingerprint_submission
 from harness.integrity.models import PairScore, Settings, SimilarityReport
 from harness.integrity.view import write_similarity_html
@@ -115,8 +115,8 @@ def similarity(out: Path, *, starter: Path | None = None, threshold: float = DEF
                               created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                               out_name=out.resolve().name, threshold=float(threshold), settings=settings, lab=lab,
                               boilerplate=boiler.sources, problems=[safe_name(p) for p in problems])
-    texts = {}
-    ranked: list[tuple[PairScore, object, int, int]] = []
+    texts: dict[str, SubmissionText] = {}
+    ranked: list[tuple[PairScore, ClassIndex, int, int]] = []
     for group_lab in sorted({p.text.lab for p in prints}):
         group = sorted((p for p in prints if p.text.lab == group_lab), key=lambda p: p.text.folder)
         index = index_class(group, boiler, settings)

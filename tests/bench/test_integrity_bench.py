@@ -5,7 +5,9 @@ cells of their own code (random statements over the Keras/numpy/matplotlib API, 
 identifiers and hyper-parameters), about 250 words of analysis in English and Korean, and ran it
 (a training log with their own numbers, two figures of their own, one everyone shares). Ten
 students copied another one (identifiers renamed, cells reordered, analysis lightly edited).
-Sizes match the sample submissions (600-1,200 code tokens, 20-60 KB of ``execution.json``).
+Each has about 2,000 code tokens and 250 words (the sample submissions have 120-1,250 code
+tokens), 15-20 KB of ``execution.json``. Random code over one API shares chance fingerprints
+with most others: nearly every pair becomes a candidate, the inverted index's worst case.
 The numbers go to pytest-benchmark's JSON and the session's `BenchRun`; nothing asserts a time,
 only that the ten copies are the ten flagged pairs.
 """

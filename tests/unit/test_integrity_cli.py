@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.cli.options import default
 from harness.cli.similarity import similarity_command
-from harness.integrity import DEFAULT_THRESHOLD, similarity
+from harness.integrity import DEFAULT_THRESHOLD, detect, similarity
 from tests.unit.integrity_class import OWN_CODE_CLASSES, sample_cells, write_student
 
 
@@ -70,3 +70,13 @@ def test_bad_input_exits_2_with_a_message(tmp_path, case, expected):
 def test_threshold_is_checked(out):
     result = CliRunner().invoke(main, ["similarity", str(out), "--threshold", "2"])
     assert result.exit_code == 2 and "2" in result.output
+
+
+def test_an_unwritable_results_folder_is_a_message_not_a_traceback(out, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(detect, "write_atomic", refuse)
+    result = CliRunner().invoke(main, ["similarity", str(out)])
+    assert result.exit_code == 1 and "could not write similarity.json" in result.output
+    assert "Permission denied" in result.output and "Traceback" not in result.output
