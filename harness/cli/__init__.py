@@ -51,6 +51,7 @@ def _register() -> None:
     from harness.cli.lms import discover_command, gradescope_bundle_command
     from harness.cli.report import report_command
     from harness.cli.run import run_command
+    from harness.cli.similarity import similarity_command
 
     main.add_command(run_command)
     main.add_command(grade_command)
@@ -61,6 +62,7 @@ def _register() -> None:
     main.add_command(data)
     main.add_command(discover_command)
     main.add_command(gradescope_bundle_command)
+    main.add_command(similarity_command)
     try:
         from harness.cli.reference import reference
     except ImportError:  # reference commands land with the reference implementations
