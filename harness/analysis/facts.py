@@ -56,6 +56,8 @@ TIE_SPEED = 0.01          # mean validation accuracy over the first quarter of t
 TIE_FINAL = 0.005         # final validation accuracy
 SGD_MARGIN = 0.01         # SGD vs the adaptive optimizers' median: beyond this it is worse/better
 
+# Every lab also reads "accuracy_tolerance" (optional): the absolute tolerance for quoted accuracies,
+# e.g. from the spread of the lab's calibration runs; default ACCURACY_TOL.
 MEASURED_KEYS: dict[str, dict[str, str]] = {
     "resnet50-top3": {
         "top3": "list of [label, probability] (or [wnid, label, probability]) for the sample image, best first",
@@ -195,6 +197,14 @@ def _curves(measured: dict, key: str, names: tuple[str, ...]) -> dict[str, list[
     return {k: _curve(v, f"{key}.{k}") for k, v in raw.items() if v is not None}
 
 
+def _acc_tol(measured: dict) -> float:
+    """`ACCURACY_TOL`, or the lab's own from ``measured["accuracy_tolerance"]`` (e.g. derived from its band)."""
+    tol = _num(measured, "accuracy_tolerance")
+    if tol is not None and not 0 < tol < 0.5:
+        raise ValueError(f"measured['accuracy_tolerance'] must be in (0, 0.5); received {tol!r}")
+    return ACCURACY_TOL if tol is None else tol
+
+
 def _pct(x: float) -> str:
     return f"{x:.3f}"
 
@@ -320,7 +330,7 @@ def _transfer(m: dict) -> list[Fact]:
         if v is None:
             continue
         alt = _num(m, f"val_accuracy_{k}", unit=True)
-        facts.append(Fact(f"accuracy_{k}", lab, "value", v, ACCURACY_TOL,
+        facts.append(Fact(f"accuracy_{k}", lab, "value", v, _acc_tol(m),
                           f"held-out accuracy of {names[k]} {_pct(v)}"
                           + (f" (final validation {_pct(alt)})" if alt is not None else ""),
                           f"the accuracy of {names[k]}", subject=k, metric="accuracy",
@@ -336,11 +346,12 @@ def _transfer(m: dict) -> list[Fact]:
                           f"transfer {verdict}: error rate {err_b:.2%} (B) -> {err_ba:.2%} (B-on-A), {f:.2f}x",
                           "whether transfer from model A helped model B", subject="transfer",
                           params={"accept": accept, "measure": f}))
-        facts.append(Fact("error_reduction", lab, "ratio", f, RATIO_REL_TOL,
-                          f"error-rate reduction factor {f:.2f}x (errors cut by {1 - 1 / f:.0%})" if f > 0 else
-                          "error-rate reduction factor 0", "by how much transfer reduced the error rate",
-                          metric="ratio", params={"reduction": 1 - 1 / f if f > 0 else None,
-                                                  "errors": {"B": err_b, "B_on_A": err_ba}}))
+        if err_b > 0 and err_ba > 0:  # a factor is undefined when either model makes no error
+            change = f"errors cut by {1 - 1 / f:.0%}" if f >= 1 else f"errors up by {1 / f - 1:.0%}"
+            facts.append(Fact("error_reduction", lab, "ratio", f, RATIO_REL_TOL,
+                              f"error-rate reduction factor {f:.2f}x ({change})",
+                              "by how much transfer reduced the error rate", metric="ratio",
+                              params={"reduction": 1 - 1 / f, "errors": {"B": err_b, "B_on_A": err_ba}}))
     return facts
 
 
@@ -358,11 +369,11 @@ def _catsdogs(m: dict) -> list[Fact]:
     val, train = _curve(m.get("val_accuracy"), "val_accuracy"), _curve(m.get("train_accuracy"), "train_accuracy")
     if val:
         n = len(val)
-        facts.append(Fact("val_accuracy_first", lab, "value", val[0], ACCURACY_TOL,
+        facts.append(Fact("val_accuracy_first", lab, "value", val[0], _acc_tol(m),
                           f"validation accuracy after epoch 1: {_pct(val[0])}",
                           "the validation accuracy after the first epoch", metric="accuracy", splits=("val",),
                           epoch="first", params={"epochs": n}))
-        facts.append(Fact("val_accuracy_last", lab, "value", val[-1], ACCURACY_TOL,
+        facts.append(Fact("val_accuracy_last", lab, "value", val[-1], _acc_tol(m),
                           f"validation accuracy after the last epoch ({n}): {_pct(val[-1])}",
                           "the validation accuracy after the last epoch", metric="accuracy", splits=("val",),
                           epoch="last", params={"epochs": n}))
@@ -392,12 +403,13 @@ def _ranking(lab: str, fid: str, scores: dict[str, float], tie: float, what: str
                 params={"dimension": dim, "scores": scores})
 
 
-def _final_values(lab: str, curves: dict[str, list[float]]) -> Fact:
+def _final_values(lab: str, curves: dict[str, list[float]], tol: float) -> Fact:
     finals = {k: c[-1] for k, c in curves.items()}
-    return Fact("final_accuracies", lab, "values", finals, ACCURACY_TOL,
+    return Fact("final_accuracies", lab, "values", finals, tol,
                 "final validation accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in finals.items()),
                 "the final validation accuracy of each run", metric="accuracy", splits=("val", "test"),
-                params={"alternatives": {k: [max(c)] for k, c in curves.items()}})
+                params={"alternatives": {k: [max(c)] for k, c in curves.items()},
+                        "epochs": max(len(c) for c in curves.values())})
 
 
 def _optimizers(m: dict) -> list[Fact]:
@@ -421,7 +433,7 @@ def _optimizers(m: dict) -> list[Fact]:
                           f"early {sgd_early:.3f} vs {med_early:.3f}", "how plain SGD compares with the adaptive optimizers",
                           subject="sgd", params={"group": adaptive, "final": {k: c[-1] for k, c in curves.items()},
                                                  "speed": {k: _early(c) for k, c in curves.items()}}))
-    facts.append(_final_values(lab, curves))
+    facts.append(_final_values(lab, curves, _acc_tol(m)))
     return facts
 
 
@@ -444,7 +456,7 @@ def _schedules(m: dict) -> list[Fact]:
     if curves:
         facts.append(_ranking(lab, "best_final", {k: c[-1] for k, c in curves.items()}, TIE_FINAL,
                               "best final validation accuracy", "which schedule ended best", "final"))
-        facts.append(_final_values(lab, curves))
+        facts.append(_final_values(lab, curves, _acc_tol(m)))
     facts.append(Fact("onecycle_concept", lab, "concept", "onecycle", None,
                       "explains 1cycle: the rate rises to a maximum, then falls (below the start)",
                       "what the 1cycle schedule does", subject="1cycle", weight=0.5, needs_grounding=False))
@@ -458,14 +470,15 @@ def _dropout(m: dict) -> list[Fact]:
     if acc is not None or val:
         main = acc if acc is not None else val[-1]
         alts = [val[-1]] if val and acc is not None else []
-        facts.append(Fact("accuracy", lab, "value", main, ACCURACY_TOL,
+        facts.append(Fact("accuracy", lab, "value", main, _acc_tol(m),
                           f"held-out accuracy {_pct(main)}" + (f" (final validation {_pct(val[-1])})" if alts else ""),
                           "the accuracy of the model with dropout", metric="accuracy", splits=("val", "test"),
-                          epoch="last", params={"alternatives": alts}))
+                          epoch="last", params={"alternatives": alts, "epochs": len(val) if val else None}))
     if train:
-        facts.append(Fact("train_accuracy", lab, "value", train[-1], ACCURACY_TOL,
+        facts.append(Fact("train_accuracy", lab, "value", train[-1], _acc_tol(m),
                           f"final training accuracy {_pct(train[-1])} (measured with dropout on)",
-                          "the training accuracy", metric="accuracy", splits=("train",), epoch="last"))
+                          "the training accuracy", metric="accuracy", splits=("train",), epoch="last",
+                          params={"epochs": len(train)}))
     if train and val:
         facts.append(_fit_fact(lab, train, val, _curve(m.get("val_loss"), "val_loss")))
     acc_nd = _num(m, "accuracy_no_dropout", unit=True)
@@ -473,10 +486,11 @@ def _dropout(m: dict) -> list[Fact]:
     train_nd = _curve(m.get("train_accuracy_no_dropout"), "train_accuracy_no_dropout")
     if acc_nd is not None or val_nd:
         main = acc_nd if acc_nd is not None else val_nd[-1]
-        facts.append(Fact("accuracy_no_dropout", lab, "value", main, ACCURACY_TOL,
+        facts.append(Fact("accuracy_no_dropout", lab, "value", main, _acc_tol(m),
                           f"held-out accuracy without dropout {_pct(main)}", "the accuracy of the run without dropout",
                           subject="no_dropout", metric="accuracy", splits=("val", "test"), epoch="last",
-                          params={"alternatives": [val_nd[-1]] if val_nd and acc_nd is not None else []}))
+                          params={"alternatives": [val_nd[-1]] if val_nd and acc_nd is not None else [],
+                                  "epochs": len(val_nd) if val_nd else None}))
     if train and val and train_nd and val_nd:
         gap, gap_nd = train[-1] - val[-1], train_nd[-1] - val_nd[-1]
         d = gap_nd - gap
