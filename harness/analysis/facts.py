@@ -7,11 +7,9 @@ behind it, and what a claim must look like to agree. Which keys each lab reads i
 documented in `MEASURED_KEYS`; a fact whose measurement is absent is left out (an
 analysis is never asked about something the grader did not measure).
 
-Derived facts (fit state, whether transfer or dropout helped, schedule shape, rankings)
-are decided here, with the thresholds below, so the judge only compares a claim's
-category with the categories the measurement accepts. Thresholds overlap on purpose
-near the boundaries: a train/val gap of +0.02 accepts both "no overfitting" and
-"slight overfitting".
+Derived facts (fit state, whether transfer or dropout helped, schedule shape, rankings) are
+decided with the documented thresholds of `derived`, so the judge only compares a
+claim's category with the categories the measurement accepts.
 """
 
 from __future__ import annotations
@@ -20,6 +18,9 @@ import math
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
+
+from harness.analysis.derived import (DROPOUT_ACCEPT, SGD_MARGIN, SHAPE_ACCEPT, SHAPE_WORDS, TIE_FINAL, TIE_SPEED,
+                                      TRANSFER_ACCEPT, accept, fit_state, lr_shape)
 
 LABS = ("resnet50-top3", "fashion-transfer", "cats-dogs", "optimizers", "lr-schedules", "dropout")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam")
@@ -35,26 +36,6 @@ RATIO_REL_TOL = 0.25
 LR_REL_TOL = 0.15
 # Seconds on the student's machine and on the grader's differ: within this factor agrees.
 TIME_FACTOR = 3.0
-
-# Fit state, from gap = final training accuracy - final validation accuracy.
-GAP_OVERFIT = 0.03        # at or above: overfitting
-GAP_SLIGHT = 0.01         # [0.01, 0.08): "slight overfitting" is also acceptable
-GAP_SLIGHT_MAX = 0.08
-GAP_STRONG = 0.06         # at or above: "strong/severe overfitting" acceptable
-GAP_NEGATIVE_OK = -0.05   # dropout / augmentation lower the training accuracy: down to here is normal
-VAL_LOSS_RISE = 0.10      # last val_loss this much above its minimum (relative) also signals overfitting
-UNDERFIT_TRAIN = {"dropout": 0.80, "cats-dogs": 0.85}  # final training accuracy below: underfitting
-
-# Transfer: f = error rate of B / error rate of B-on-A; a claim category is acceptable in its interval.
-TRANSFER_ACCEPT = {"hurt": (0.0, 1.0), "no_gain": (0.0, 1.3), "gain_slight": (1.0, 2.0),
-                   "gain": (1.15, math.inf), "gain_big": (1.8, math.inf)}
-# Dropout vs no dropout: d = gap without dropout - gap with dropout (positive: dropout narrowed it).
-DROPOUT_ACCEPT = {"hurt": (-math.inf, -0.015), "no_gain": (-math.inf, 0.03), "gain_slight": (0.0, 0.06),
-                  "gain": (0.015, math.inf), "gain_big": (0.05, math.inf)}
-# Rankings: subjects within this much of the best count as tied for best.
-TIE_SPEED = 0.01          # mean validation accuracy over the first quarter of the epochs
-TIE_FINAL = 0.005         # final validation accuracy
-SGD_MARGIN = 0.01         # SGD vs the adaptive optimizers' median: beyond this it is worse/better
 
 # Every lab also reads "accuracy_tolerance" (optional): the absolute tolerance for quoted accuracies,
 # e.g. from the spread of the lab's calibration runs; default ACCURACY_TOL.
@@ -215,75 +196,6 @@ def _early(curve: list[float]) -> float:
     return sum(curve[:n]) / n
 
 
-def _accept(intervals: dict[str, tuple[float, float]], x: float) -> list[str]:
-    return [k for k, (lo, hi) in intervals.items() if lo <= x < hi]
-
-
-# ---- derived states ------------------------------------------------------------------------------
-
-def fit_state(train: float, val: float, *, lab: str, val_loss: list[float] | None = None) -> tuple[str, list[str]]:
-    """The fit state and the claim categories it accepts (thresholds at the top of this module).
-
-    Categories: ``overfit``, ``overfit_slight``, ``overfit_strong``, ``no_overfit``, ``underfit``,
-    ``no_underfit``, ``good_fit``.
-    """
-    gap = train - val
-    rising = bool(val_loss and len(val_loss) >= 3 and min(val_loss) > 0
-                  and val_loss[-1] >= (1 + VAL_LOSS_RISE) * min(val_loss) and gap >= GAP_SLIGHT)
-    underfit = train < UNDERFIT_TRAIN.get(lab, 0.8)
-    accept = []
-    if gap >= GAP_OVERFIT or rising:
-        accept.append("overfit")
-    if GAP_SLIGHT <= gap < GAP_SLIGHT_MAX or rising:
-        accept.append("overfit_slight")
-    if gap >= GAP_STRONG:
-        accept.append("overfit_strong")
-    if gap < GAP_OVERFIT and not rising:
-        accept.append("no_overfit")
-    accept.append("underfit" if underfit else "no_underfit")
-    if "no_overfit" in accept and not underfit and gap >= GAP_NEGATIVE_OK:
-        accept.append("good_fit")
-    state = ("underfitting" if underfit else "overfitting" if "overfit" in accept
-             else "good fit" if "good_fit" in accept else "unclear")
-    return state, accept
-
-
-def lr_shape(lr: list[float]) -> str:
-    """Shape class of a per-epoch learning-rate trace.
-
-    ``constant`` (max/min <= 1.05), ``up_down`` (peak inside the run, at least 1.5x both ends),
-    ``increasing``, ``decreasing_steps`` (non-increasing, few distinct levels),
-    ``decreasing_smooth`` (non-increasing, many levels), ``irregular``.
-    """
-    lo, hi = min(lr), max(lr)
-    if lo <= 0 or hi / lo <= 1.05:
-        return "constant"
-    peak = lr.index(hi)
-    if 0 < peak < len(lr) - 1 and hi >= 1.5 * lr[0] and hi >= 1.5 * lr[-1]:
-        return "up_down"
-    steps = [b / a for a, b in zip(lr, lr[1:])]
-    if all(s >= 1 - 1e-6 for s in steps):
-        return "increasing"
-    if all(s <= 1 + 1e-6 for s in steps):
-        levels = 1 + sum(1 for s in steps if s < 0.99)
-        return "decreasing_steps" if levels <= max(3, len(lr) // 3) else "decreasing_smooth"
-    return "irregular"
-
-
-# Claim descriptors that agree with / contradict each shape class (see judge).
-SHAPE_ACCEPT = {
-    "constant": ({"constant"}, {"increase", "decrease", "steps", "smooth", "up_down"}),
-    "up_down": ({"up_down"}, {"constant"}),
-    "increasing": ({"increase"}, {"constant", "decrease"}),
-    "decreasing_steps": ({"decrease", "steps", "plateau"}, {"constant", "increase", "up_down"}),
-    "decreasing_smooth": ({"decrease", "smooth"}, {"constant", "increase", "up_down"}),
-    "irregular": (set(), {"constant"}),
-}
-SHAPE_WORDS = {"constant": "stayed constant", "up_down": "rose then fell", "increasing": "increased",
-               "decreasing_steps": "decreased in steps", "decreasing_smooth": "decreased smoothly",
-               "irregular": "changed irregularly"}
-
-
 # ---- per lab ------------------------------------------------------------------------------------
 
 def _resnet(m: dict) -> list[Fact]:
@@ -315,10 +227,12 @@ def _resnet(m: dict) -> list[Fact]:
         first = _num(m, "first_call_s")
         how = ("classify() builds the model on every call" if per_call else "the model is built once and reused"
                if per_call is not None else "model reuse not traced")
-        times = ", ".join(f"{name} call {s:.2f} s" for name, s in (("first", first), ("second", second)) if s is not None)
+        times = ", ".join(f"{name} call {s:.2f} s" for name, s in (("first", first), ("second", second))
+                          if s is not None)
         facts.append(Fact("second_call", lab, "call_cost", "per_call" if per_call else "once", TIME_FACTOR,
                           f"{how}; {times}", "what a second call of classify() costs and why",
-                          metric="seconds", params={"first_s": first, "second_s": second, "traced": per_call is not None}))
+                          metric="seconds",
+                          params={"first_s": first, "second_s": second, "traced": per_call is not None}))
     return facts
 
 
@@ -339,13 +253,13 @@ def _transfer(m: dict) -> list[Fact]:
     if b is not None and ba is not None:
         err_b, err_ba = 1 - b, 1 - ba
         f = err_b / err_ba if err_ba > 0 else (1.0 if err_b == 0 else 100.0)
-        accept = _accept(TRANSFER_ACCEPT, f)
+        accepted = accept(TRANSFER_ACCEPT, f)
         verdict = ("made B worse" if f < 1 else "barely helped" if f < 1.3 else "helped modestly" if f < 2
                    else "helped clearly")
         facts.append(Fact("transfer_effect", lab, "effect", verdict, None,
                           f"transfer {verdict}: error rate {err_b:.2%} (B) -> {err_ba:.2%} (B-on-A), {f:.2f}x",
                           "whether transfer from model A helped model B", subject="transfer",
-                          params={"accept": accept, "measure": f}))
+                          params={"accept": accepted, "measure": f}))
         if err_b > 0 and err_ba > 0:  # a factor is undefined when either model makes no error
             change = f"errors cut by {1 - 1 / f:.0%}" if f >= 1 else f"errors up by {1 / f - 1:.0%}"
             facts.append(Fact("error_reduction", lab, "ratio", f, RATIO_REL_TOL,
@@ -356,12 +270,12 @@ def _transfer(m: dict) -> list[Fact]:
 
 
 def _fit_fact(lab: str, train: list[float], val: list[float], val_loss: list[float] | None) -> Fact:
-    state, accept = fit_state(train[-1], val[-1], lab=lab, val_loss=val_loss)
+    state, accepted = fit_state(train[-1], val[-1], lab=lab, val_loss=val_loss)
     gap = train[-1] - val[-1]
     return Fact("fit_state", lab, "fit_state", state, None,
                 f"{state}: train {_pct(train[-1])} vs val {_pct(val[-1])}, gap {gap:+.3f}",
                 "over- or underfitting, read from the training and validation curves",
-                params={"accept": accept, "gap": gap, "train": train[-1], "val": val[-1]})
+                params={"accept": accepted, "gap": gap, "train": train[-1], "val": val[-1]})
 
 
 def _catsdogs(m: dict) -> list[Fact]:
@@ -429,8 +343,9 @@ def _optimizers(m: dict) -> list[Fact]:
         diff = sgd_final - med_final
         verdict = "worse" if diff < -SGD_MARGIN else "better" if diff > SGD_MARGIN else "similar"
         facts.append(Fact("sgd_vs_adaptive", lab, "comparison", verdict, SGD_MARGIN,
-                          f"SGD {verdict} than the adaptive optimizers: final {sgd_final:.3f} vs median {med_final:.3f}; "
-                          f"early {sgd_early:.3f} vs {med_early:.3f}", "how plain SGD compares with the adaptive optimizers",
+                          f"SGD {verdict} than the adaptive optimizers: final {sgd_final:.3f} vs median "
+                          f"{med_final:.3f}; early {sgd_early:.3f} vs {med_early:.3f}",
+                          "how plain SGD compares with the adaptive optimizers",
                           subject="sgd", params={"group": adaptive, "final": {k: c[-1] for k, c in curves.items()},
                                                  "speed": {k: _early(c) for k, c in curves.items()}}))
     facts.append(_final_values(lab, curves, _acc_tol(m)))
@@ -498,7 +413,7 @@ def _dropout(m: dict) -> list[Fact]:
         facts.append(Fact("vs_no_dropout", lab, "effect", verdict, None,
                           f"dropout {verdict}: gap {gap:+.3f} with dropout vs {gap_nd:+.3f} without",
                           "how the run compares with the run without dropout (train/validation gap)",
-                          subject="dropout", params={"accept": _accept(DROPOUT_ACCEPT, d), "measure": d}))
+                          subject="dropout", params={"accept": accept(DROPOUT_ACCEPT, d), "measure": d}))
     return facts
 
 

@@ -49,6 +49,7 @@ class FactVerdict:
 
     @property
     def addressed(self) -> bool:
+        """The text says something about the fact (agreeing or not)."""
         return self.verdict != NOT_ADDRESSED
 
 
@@ -75,6 +76,7 @@ class Judgement:
     claims: int = 0
 
     def by_id(self) -> dict[str, FactVerdict]:
+        """Fact id -> verdict."""
         return {v.fact.id: v for v in self.verdicts}
 
     def to_dict(self) -> dict:

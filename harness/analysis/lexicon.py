@@ -45,6 +45,7 @@ class Lexicon:
         self.regex = re.compile("|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(entries)), re.IGNORECASE)
 
     def find(self, text: str) -> list[Hit]:
+        """Every non-overlapping, non-empty match in `text`, leftmost first."""
         return [Hit(self.keys[int(m.lastgroup[1:])], m.start(), m.end()) for m in self.regex.finditer(text)
                 if m.end() > m.start()]
 
@@ -59,7 +60,8 @@ METRICS = Lexicon([
      + r"|오차\s?율|오류\s?율|에러\s?율|오분류\s?율|오분류|오차|오류|에러"),
     ("probability", en(r"probabilit(?:y|ies)|confidence|prob") + r"|확률|신뢰도"),
     ("gap", en(r"gaps?|generali[sz]ation\s+gap") + r"|격차|갭"),
-    ("rate", en(r"dropout\s+(?:rate|probability)|rate\s+p|keep[\s_]prob|p\s?=") + r"|(?:드롭아웃|dropout)\s?(?:비율|확률)|하이퍼\s?파라미터"),
+    ("rate", en(r"dropout\s+(?:rate|probability)|rate\s+p|keep[\s_]prob|p\s?=")
+     + r"|(?:드롭아웃|dropout)\s?(?:비율|확률)|하이퍼\s?파라미터"),
 ])
 
 SPLITS = Lexicon([
@@ -90,7 +92,8 @@ TRANSFER = [
                + r"|전이\s?학습(?:한|된|을 한)?\s?(?:B\s?)?모델|전이\s?모델"),
     ("A", r"model[\s_]?A(?![A-Za-z])|task[\s_]?A(?![A-Za-z])|A\s?모델|모델\s?A(?![A-Za-z])|(?<![A-Za-z_-])A" + _PARTICLE),
     ("B", r"model[\s_]?B(?![A-Za-z_-])|task[\s_]?B(?![A-Za-z_])|B\s?모델|모델\s?B(?![A-Za-z_-])|"
-          r"(?<![A-Za-z_-])B(?![\s_-]?on)" + _PARTICLE + "|" + en(r"(?:model\s+)?(?:trained\s+)?from\s+scratch|scratch\s+model")
+          r"(?<![A-Za-z_-])B(?![\s_-]?on)" + _PARTICLE + "|"
+          + en(r"(?:model\s+)?(?:trained\s+)?from\s+scratch|scratch\s+model")
           + r"|처음부터\s?학습한\s?(?:모델)?|스크래치\s?모델|scratch\s?모델"),
     ("transfer", en(r"transfer(?:\s+learning)?|pre-?trained\s+layers|reus(?:e|ed|ing)\s+(?:the\s+)?layers")
      + r"|전이\s?학습|사전\s?학습된?\s?층|층을\s?재사용"),
@@ -182,7 +185,8 @@ DEGREE = Lexicon([
                   r"somewhat|only|barely|hardly|scarcely|a\s+touch")
      + r"|약간|조금|소폭|살짝|미세|다소|미미|약하게|가볍게"),
     ("strong", en(r"dramatic(?:ally)?|significant(?:ly)?|greatly|huge|massive(?:ly)?|a\s+lot|substantial(?:ly)?|"
-                  r"considerabl[ey]|clear(?:ly)?|strong(?:ly)?|severe(?:ly)?|heav(?:y|ily)|bad(?:ly)?|much|far|big|large(?:ly)?|great(?:ly)?")
+                  r"considerabl[ey]|clear(?:ly)?|strong(?:ly)?|severe(?:ly)?|heav(?:y|ily)|bad(?:ly)?|much|far|big|"
+                  r"large(?:ly)?|great(?:ly)?")
      + r"|크게|대폭|획기적|현저|훨씬|상당(?:히|한)|확실히|뚜렷|눈에\s?띄게|많이|심하게|심한|심각"),
 ])
 HEDGE = re.compile(en(r"about|around|approximately|approx|roughly|nearly|almost|circa|ca|some|seems?|appears?|probably|"
@@ -194,8 +198,8 @@ GENERIC = re.compile(en(r"usually|generally|in\s+general|typically|often|tends?\
 EXAMPLE = re.compile(en(r"e\.g\.?|for\s+example|for\s+instance|such\s+as|say,") + r"|예를\s?들어|예를\s?들면|예컨대|예\s?:",
                      re.IGNORECASE)
 DEIXIS = re.compile(en(r"my|our|mine|this\s+(?:run|experiment|lab|notebook|model|network|time|case)|here|above|below|"
-                       r"plots?|graphs?|figures?|curves?|charts?|tables?|the\s+(?:run|results?|output|model|network|net|"
-                       r"classifier)|plotted|we\s+(?:got|get|see|saw|observe|observed|obtain|obtained|can\s+see)|"
+                       r"plots?|graphs?|figures?|curves?|charts?|tables?|the\s+(?:run|results?|output)|plotted|"
+                       r"we\s+(?:got|get|see|saw|observe|observed|obtain|obtained|can\s+see)|"
                        r"I\s+(?:got|get|see|saw|observe|observed|used|trained|ran|measured|obtained)|measured|observed|"
                        r"(?:during|throughout)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:training|run)|the\s+whole\s+time|"
                        r"stays?|remains?|keeps?")
@@ -203,6 +207,9 @@ DEIXIS = re.compile(en(r"my|our|mine|this\s+(?:run|experiment|lab|notebook|model
                       r"나타났|보였|기록|것으로\s?(?:보인|판단|생각)|것\s?같|로\s?보아|이\s?모델|학습한\s?모델|훈련한\s?모델|"
                       r"볼\s?수\s?있|알\s?수\s?있",
                     re.IGNORECASE)
+# "the network generalises better" describes the trained model; "dropout helps regularise the network" is a
+# textbook sentence: a definite reference grounds statements about the model, not claims about an intervention.
+DEFINITE_MODEL = re.compile(en(r"the\s+(?:model|network|net|classifier)"), re.IGNORECASE)
 PAST_EN = re.compile(en(r"was|were|did|had|got|went|rose|fell|grew|took|reached|ended|achieved|obtained|converged|"
                         r"improved|reduced|increased|decreased|dropped|stayed|remained|became|gave|showed|performed|"
                         r"helped|learned|learnt|started|stopped|plateaued|halved|peaked|jumped|climbed|stalled|"
@@ -238,7 +245,8 @@ THAN = re.compile(en(r"than|compared\s+(?:to|with)|vs\.?|versus|relative\s+to|ov
 EFFECT = Lexicon([
     ("no_gain", en(r"no\s+(?:real\s+|significant\s+|big\s+|clear\s+|noticeable\s+|major\s+)?(?:difference|improvement|"
                    r"gain|effect|benefit|change)|did(?:n't|\s+not)\s+(?:really\s+)?help|barely\s+(?:helped|improved|"
-                   r"changed)|hardly\s+(?:helped|improved|changed)|negligible|little\s+(?:difference|improvement|effect|"
+                   r"changed)|hardly\s+(?:helped|improved|changed)|negligible|"
+                   r"little\s+(?:difference|improvement|effect|"
                    r"benefit)|about\s+the\s+same|roughly\s+the\s+same|same\s+(?:accuracy|performance)")
      + r"|거의\s?(?:없|차이|같|비슷|동일)|차이가\s?(?:거의\s?)?없|별\s?차이|미미|큰\s?차이(?:가|는)?\s?없|효과가\s?(?:거의\s?)?없|"
        r"그다지|크지\s?않|비슷한\s?수준|비슷했"),
@@ -252,25 +260,31 @@ EFFECT = Lexicon([
 UP = re.compile(en(r"increas(?:e|ed|es|ing)|rose|rise[sn]?|rising|went\s+up|goes\s+up|grew|grow(?:s|ing)?|raised?|"
                    r"ramp(?:ed|s)?\s+up|climb(?:ed|s)?|warm(?:ed|s|ing)?[\s-]?up|warm[\s-]?up|up\s+to|peak(?:ed|s)?")
                 + r"|증가|올라|오르|올랐|상승|키워|키우|커지|커졌|높아|높여|웜업", re.IGNORECASE)
-DOWN = re.compile(en(r"decreas(?:e|ed|es|ing)|decay(?:ed|s|ing)?|dropp(?:ed|ing)|drops?|f[ae]ll(?:s|ing)?|lower(?:ed|s)?|"
+DOWN = re.compile(en(r"decreas(?:e|ed|es|ing)|decay(?:ed|s|ing)?|dropp(?:ed|ing)|drops?|f[ae]ll(?:s|ing)?|"
+                     r"lower(?:ed|s)?|"
                      r"reduc(?:e|ed|es|ing|tion)|shr[ai]nk(?:s|ing)?|declin(?:e|ed|es|ing)|halv(?:e|ed|es|ing)|"
-                     r"came\s+(?:back\s+)?down|comes?\s+(?:back\s+)?down|brought\s+(?:it\s+)?(?:back\s+)?down|went\s+down|"
+                     r"came\s+(?:back\s+)?down|comes?\s+(?:back\s+)?down|brought\s+(?:it\s+)?(?:back\s+)?down|"
+                     r"went\s+down|"
                      r"back\s+down|anneal(?:ed|ing|s)?|cut")
                   + r"|감소|줄어|줄었|줄이|줄여|줄지|낮아|낮춰|낮추|떨어|하락|작아|내려|내렸|절반", re.IGNORECASE)
 SHAPE = Lexicon([
-    ("constant", en(r"constant(?!\s+(?:factor|ratio|fraction|amount|proportion|percentage|multiplier))|unchanged|fixed|flat|did(?:n't|\s+not)\s+change|never\s+changed|stayed\s+the\s+same|"
+    ("constant", en(r"constant(?!\s+(?:factor|ratio|fraction|amount|proportion|percentage|multiplier))|unchanged|"
+                    r"fixed|flat|did(?:n't|\s+not)\s+change|never\s+changed|stayed\s+the\s+same|"
                     r"stays?\s+at|stayed\s+at|remained\s+at") + r"|일정하|일정했|고정되|변하지\s?않|그대로|변화가\s?없|변화\s?없|평평"),
     ("steps", en(r"steps?|stair(?:case|s)?|piecewise|abrupt(?:ly)?|sudden(?:ly)?|jumps?") + r"|계단|단계적|뚝|갑자기|구간마다"),
     ("smooth", en(r"smooth(?:ly)?|gradual(?:ly)?|continuous(?:ly)?|steady|steadily|exponentially|geometric(?:ally)?|"
-                  r"every\s+epoch|each\s+epoch|straight\s+line|1/\(1") + r"|부드럽|점진|서서히|완만|지수적|매\s?에포크|에포크마다|꾸준히|점점|조금씩"),
+                  r"every\s+epoch|each\s+epoch|straight\s+line|1/\(1")
+     + r"|부드럽|점진|서서히|완만|지수적|매\s?에포크|에포크마다|꾸준히|점점|조금씩"),
     ("plateau", en(r"plateau(?:s|ed)?|stall(?:ed|s)?|stopped\s+improving|no\s+improvement|did\s+not\s+improve|patience")
      + r"|정체|개선되지\s?않|개선이\s?없|향상되지\s?않|좋아지지\s?않"),
 ])
 PREDICT = re.compile(en(r"predict(?:ed|s|ion|ions)?|classif(?:y|ied|ies|ication)|recogni[sz](?:e|ed|es)|identified|"
                         r"labell?ed|says|said|output|answer(?:ed)?|guess(?:ed)?")
                      + r"|예측|분류|판단|인식|맞혔|맞췄|맞추|맞게|알아", re.IGNORECASE)
-CORRECT = re.compile(en(r"correct(?:ly)?|right(?:ly)?|successfully|properly") + r"|맞혔|맞췄|정확하게|올바르게|제대로|정답", re.IGNORECASE)
-WRONG = re.compile(en(r"wrong(?:ly)?|incorrect(?:ly)?|misclassif(?:ied|y)|mistak(?:e|enly)") + r"|틀렸|틀리|잘못|오분류", re.IGNORECASE)
+CORRECT = re.compile(en(r"correct(?:ly)?|right(?:ly)?|successfully|properly") + r"|맞혔|맞췄|정확하게|올바르게|제대로|정답",
+                     re.IGNORECASE)
+WRONG = re.compile(en(r"wrong(?:ly)?|incorrect(?:ly)?|misclassif(?:ied|y)|mistak(?:e|enly)") + r"|틀렸|틀리|잘못|오분류",
+                   re.IGNORECASE)
 AS_CLASS = re.compile(en(r"(?:as|is|was)\s+(?:an?\s+)?") + r"$|^\s?(?:로|으로|라고)", re.IGNORECASE)
 DIV255 = re.compile(r"255")
 PER_CALL = re.compile(en(r"(?:every|each)\s+(?:single\s+)?(?:call|time|invocation)|per\s+call|rebuil[dt]s?|"
@@ -295,10 +309,12 @@ REASON_RESNET = re.compile(en(r"mean|means|bgr|rgb|caffe|channels?|trained|train
 MATCH_TRAINING = re.compile(en(r"same|match(?:es|ing)?|mismatch\w*|consistent|identical|as\s+(?:in|during)\s+training|"
                                r"(?:the\s+)?training\s+(?:preprocessing|pipeline)|range|different|differs")
                             + r"|같은|동일|일치|맞춰|맞게|맞아야|다르|달라|불일치|범위|-1\s?~\s?1|\[-1,\s?1\]", re.IGNORECASE)
-NOT_MATTER = re.compile(en(r"(?:does|do|did)(?:\s+not|n't)\s+(?:really\s+)?matter|unnecessary|not\s+(?:really\s+)?needed|"
+NOT_MATTER = re.compile(en(r"(?:does|do|did)(?:\s+not|n't)\s+(?:really\s+)?matter|unnecessary|"
+                           r"not\s+(?:really\s+)?needed|"
                            r"no\s+difference|only\s+resizes|optional")
                         + r"|상관\s?없|필요\s?없|필요가\s?없|의미\s?없|차이가\s?없|안\s?해도", re.IGNORECASE)
-RELATIVE = re.compile(en(r"that\s+much|as\s+much|as\s+large|as\s+big|that\s+big") + r"|그만큼|그\s?정도|그렇게\s?크", re.IGNORECASE)
+RELATIVE = re.compile(en(r"that\s+much|as\s+much|as\s+large|as\s+big|that\s+big") + r"|그만큼|그\s?정도|그렇게\s?크",
+                      re.IGNORECASE)
 REDUCTION = re.compile(en(r"fewer|less|reduc(?:e|ed|es|tion)|cut|lower|drop(?:ped)?|decreas(?:e|ed)|down")
                        + r"|감소|줄|낮아|떨어", re.IGNORECASE)
 FROM_TO = re.compile(en(r"from") + r"|에서|→|->|=>", re.IGNORECASE)

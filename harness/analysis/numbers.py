@@ -68,6 +68,8 @@ def scan(sentence: str) -> list[Number]:
         except ValueError:
             continue
         start, end = m.start(), m.end()
+        if start > 0 and sentence[start - 1].isalpha() and not "\uac00" <= sentence[start - 1] <= "\ud7a3":
+            continue  # "η0", "x1": an index of a symbol (Hangul before a number is a word: "정확도88%")
         if start > 0 and sentence[start - 1] == "-" and (start < 2 or not sentence[start - 2].isalnum()):
             value, start = -value, start - 1
         unit = "sci" if "e" in raw.lower() else ("fraction" if "." in raw and abs(value) < 1 else "plain")
@@ -89,7 +91,8 @@ def scan(sentence: str) -> list[Number]:
             unit = "ratio"
         before = sentence[max(0, start - 2):start].strip()
         after = sentence[end:end + 2].strip()
-        formula = bool((before and before[-1] in _FORMULA) or (after and after[0] in _FORMULA))
+        # "val_accuracy = 0.912" assigns a value; "η0 / (1 + t/s)" and "0.1^(t/s)" are formulas
+        formula = bool((before and before[-1] in _FORMULA and before[-1] != "=") or (after and after[0] in _FORMULA))
         out.append(Number(value, unit, start, end, formula))
     for m in _WORD_RATIO.finditer(sentence):
         word = m.group("w1") or m.group("w2") or m.group("k")

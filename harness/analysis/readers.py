@@ -21,7 +21,8 @@ from harness.analysis.sentence import (MAX_HITS, SentenceContext, degree, epoch_
 _CLASSES = lx.Lexicon(lx.CLASSES)
 _PROGRESS = re.compile(lx.en(r"reach\w*|rose|ris\w*|climb\w*|end\w*|finish\w*|improv\w*|increas\w*|went\s+up|got\s+to|"
                              r"final\w*") + r"|도달|올라|오르|증가|향상|기록|끝|최종", re.IGNORECASE)
-_EPOCH_AFTER = re.compile(r"^\s*\(?\s*(?:after|at|in|by|on|during|for|of|from)?\s*(?:the\s+)?$", re.IGNORECASE)
+_EPOCH_AFTER = re.compile(r"^\s*\(?\s*(?:(?:val(?:idation)?|training|train|test)\s+)?(?:accuracy|acc|loss)?\s*"
+                          r"(?:after|at|in|by|on|during|for|of|from)?\s*(?:the\s+)?$", re.IGNORECASE)
 _PREPROC_CUE = re.compile(r"255|" + lx.en(r"divid\w*|/\s?255|rescal\w*") + r"|나누|나눠", re.IGNORECASE)
 _TRAIN_PREPROC_CUE = re.compile(lx.en(r"preprocess_input|preprocess\w*|as\s+(?:in|during)\s+training") + r"|전처리",
                                 re.IGNORECASE)
@@ -38,21 +39,25 @@ _GOVERN_AFTER = re.compile(r"^[\s\w]{0,3}?(?:을|를|이|가|은|는|도)?\s?(?:
 _WORSE = re.compile(lx.en(r"worse|increas\w*|caus\w*|more") + r"|늘|증가|심해|악화", re.IGNORECASE)
 _SPEED_CONTEXT = re.compile(lx.en(r"first\s+(?:few\s+|two\s+|couple\s+of\s+)?epochs|early|earl(?:y|ier)\s+epochs")
                             + r"|초반|처음", re.IGNORECASE)
+_EARLIER_VERSION = re.compile(lx.en(r"at\s+first|initially|originally|my\s+first\s+version|before\s+(?:I\s+)?"
+                                    r"(?:fixed|changed|moved|rewrote)") + r"|처음에는|원래는|수정\s?전|처음\s?코드",
+                              re.IGNORECASE)
 _SCHEDULE_KEYS = ("power", "exponential", "piecewise", "performance", "1cycle")
 _SPEED_WORDS = re.compile(lx.en(r"fast\w*|quick\w*|slow\w*|converg\w*|speed") + r"|빠르|빨리|빨랐|느리|느렸|수렴|속도",
                           re.IGNORECASE)
 
 
 def _epoch_for(ctx: SentenceContext, n: Number, a: int, b: int) -> str | None:
-    """The epoch a number belongs to: in its clause (English "90% after the first epoch" looks ahead),
-    else the previous clause's in a list ("..., and RMSProp 84.0%") unless this clause moves on ("reached")."""
+    """The epoch a number belongs to: one right after it with a preposition ("90% after the first epoch",
+    "0.01 at epoch 13"), else the nearest one before it in its clause ("첫 에포크 후 88.4%", "25 에포크 후 약
+    0.0019"), else the previous clause's in a list ("..., and RMSProp 84.0%") unless this clause moves on."""
     inside = [e for e in ctx.epochs if a <= e[1] and e[2] <= b]
     after = [e for e in inside if e[1] >= n.end]
     if after and _EPOCH_AFTER.match(ctx.text[n.end:after[0][1]]):
         return epoch_key(after[0], ctx.text)
-    hit = nearest(inside, n.start, n.end, a, b, prefer_before=False)
-    if hit is not None:
-        return epoch_key(hit, ctx.text)
+    before = [e for e in inside if e[2] <= n.start]
+    if before:
+        return epoch_key(before[-1], ctx.text)
     clause = ctx.text[a:b]
     if lx.FINAL_WORD.search(clause):
         return "last"
@@ -68,6 +73,7 @@ def _epoch_for(ctx: SentenceContext, n: Number, a: int, b: int) -> str | None:
 
 
 def numbers(ctx: SentenceContext, lab: str | None) -> list[Claim]:
+    """Every value number with its metric, subject, split and epoch (epoch numbers, counts, ranks, formulas skipped)."""
     out = []
     for n in ctx.numbers:
         if n.unit in ("epoch", "count", "rank") or n.formula:
@@ -75,7 +81,7 @@ def numbers(ctx: SentenceContext, lab: str | None) -> list[Claim]:
         a, b = ctx.clause_of(n.start)
         clause = ctx.text[a:b]
         metric = metric_for(ctx, n.start, n.end)
-        subject = subject_for(ctx, n.start, n.end, exclude=_NOT_FOR_NUMBERS)
+        subject = subject_for(ctx, n.start, n.end, exclude=_NOT_FOR_NUMBERS, objects=False)
         if metric == "lr" and n.unit in ("pct", "pp"):
             metric = None  # "SGD with lr=0.001 ended at 86.5%": a percentage is never the learning rate
         if n.unit == "ratio":
@@ -119,6 +125,7 @@ def _error_pairs(ctx: SentenceContext, nums: list[Claim]) -> list[Claim]:
 
 
 def stances(ctx: SentenceContext, lab: str | None) -> list[Claim]:
+    """Over/underfitting and good-fit statements with negation and degree; "reduced overfitting" becomes an effect."""
     out = []
     for h in ctx.hits(lx.STANCE):
         a, b = ctx.clause_of(h.start)
@@ -130,13 +137,14 @@ def stances(ctx: SentenceContext, lab: str | None) -> list[Claim]:
             worse = bool(_WORSE.search(before[-40:]) or _WORSE.search(after[:16]))
             key = ("no_gain" if neg else "hurt") if worse else ("no_gain" if neg else "gain")
             out.append(ctx.claim("effect", key, h.start, subject="dropout" if subject != "no_dropout" else subject,
-                                 other="overfit", degree=deg, negated=neg))
+                                 other="overfit", degree=deg, negated=neg, grounded=ctx.run_evidence))
             continue
         out.append(ctx.claim("stance", h.key, h.start, subject=subject, negated=neg, degree=deg))
     return out
 
 
 def ranks(ctx: SentenceContext) -> list[Claim]:
+    """Superlatives ("fastest", "가장 높았다") with their subject and the subjects coordinated with it."""
     out = []
     for h in ctx.hits(lx.RANK):
         a, b = ctx.clause_of(h.start)
@@ -172,6 +180,7 @@ def _coordinated(text: str, subs: list[lx.Hit], hit: lx.Hit) -> list[str]:
 
 
 def compares(ctx: SentenceContext) -> list[Claim]:
+    """Comparisons with "than"/"보다": which side, which way, speed or final result."""
     out = []
     for t in islice(lx.THAN.finditer(ctx.text), MAX_HITS):
         a, b = ctx.clause_of(t.start())
@@ -196,8 +205,8 @@ def compares(ctx: SentenceContext) -> list[Claim]:
         key = cue.key
         if key.startswith("final") and _SPEED_WORDS.search(ctx.text[a:b]):
             key = key.replace("final", "speed")
-        metric = "gap" if any(m.key == "gap" for m in ctx.metrics if a <= m.start < b) else metric_for(ctx, a + cue.start,
-                                                                                                      a + cue.end)
+        gap = any(m.key == "gap" for m in ctx.metrics if a <= m.start < b)
+        metric = "gap" if gap else metric_for(ctx, a + cue.start, a + cue.end)
         neg = negated(ctx.text, a + cue.start, a + cue.end, a, b, ctx.subjects)
         out.append(ctx.claim("compare", key, t.start(), subject=lk, other=right.key if right else None,
                              unit=metric, negated=neg, degree=degree(ctx.text, a + cue.start, a + cue.end, a, b)))
@@ -205,6 +214,7 @@ def compares(ctx: SentenceContext) -> list[Claim]:
 
 
 def effects(ctx: SentenceContext, lab: str | None) -> list[Claim]:
+    """Whether an intervention (transfer, dropout) helped: effect words, or a metric moving the good/bad way."""
     out = []
     kinds = ("transfer", "B_on_A") if lab == "fashion-transfer" else ("dropout", "no_dropout") if lab == "dropout" \
         else ("transfer", "B_on_A", "dropout", "no_dropout")
@@ -222,7 +232,7 @@ def effects(ctx: SentenceContext, lab: str | None) -> list[Claim]:
         target = ("overfit" if ctx.hits(lx.STANCE, a, b) or any(m.key == "gap" for m in ctx.metrics if a <= m.start < b)
                   else "accuracy" if any(m.key == "accuracy" for m in ctx.metrics if a <= m.start < b) else None)
         out.append(ctx.claim("effect", key, h.start, subject=subject, other=target, negated=neg,
-                             degree=degree(ctx.text, h.start, h.end, a, b)))
+                             degree=degree(ctx.text, h.start, h.end, a, b), grounded=ctx.run_evidence))
     said = {ctx.clause_of(h.start) for h in ctx.hits(lx.EFFECT)}
     for a, b in ctx.clauses:  # "B_on_A의 오차율이 줄었다", "the gap shrank with dropout": a metric moved
         if (a, b) in said or lx.RELATIVE.search(ctx.text[a:b]):
@@ -252,10 +262,11 @@ def _moved(ctx: SentenceContext, a: int, b: int, kinds: tuple[str, ...]) -> list
     key = "no_gain" if neg else "gain" if good else "hurt"
     return [ctx.claim("effect", key, a + hit.start(), subject={"B_on_A": "transfer"}.get(subject, subject),
                       other="overfit" if m.key == "gap" else "accuracy", negated=neg,
-                      degree=degree(ctx.text, a + hit.start(), a + hit.end(), a, b))]
+                      degree=degree(ctx.text, a + hit.start(), a + hit.end(), a, b), grounded=ctx.run_evidence)]
 
 
 def shapes(ctx: SentenceContext) -> list[Claim]:
+    """Learning-rate trajectory descriptors per schedule (words about other metrics are ignored)."""
     found: dict[str, list[tuple[int, str]]] = {}
     masked = mask(ctx.text, 0, len(ctx.text), ctx.subjects)  # "piecewise constant" names a schedule
     for a, b in ctx.clauses:
@@ -289,6 +300,7 @@ def shapes(ctx: SentenceContext) -> list[Claim]:
 
 
 def predictions(ctx: SentenceContext) -> list[Claim]:
+    """The class predicted for the sample, and which preprocessing (training or /255) the sentence ties it to."""
     out = []
     classes = _CLASSES.find(ctx.text)[:MAX_HITS]
     for a, b in ctx.clauses:
@@ -315,6 +327,9 @@ def predictions(ctx: SentenceContext) -> list[Claim]:
 
 
 def calls(ctx: SentenceContext, nums: list[Claim]) -> list[Claim]:
+    """Model built per call or once, second call fast or slow, and seconds tied to the first/second call."""
+    if _EARLIER_VERSION.search(ctx.text):
+        return []  # "처음에는 함수 안에서 만들었는데 ... 그래서 수정했다": the code before the student changed it
     out = []
     ords = lx.CALL_ORDINAL.find(ctx.text)[:MAX_HITS]
     for a, b in ctx.clauses:
@@ -338,6 +353,7 @@ def calls(ctx: SentenceContext, nums: list[Claim]) -> list[Claim]:
 
 
 def concepts(ctx: SentenceContext, lab: str | None) -> list[Claim]:
+    """Explanations: why preprocess_input matters, why prediction preprocessing must match training."""
     t, out = ctx.text, []
     if lab in (None, "resnet50-top3") and lx.PREPROCESS.search(t):
         if lx.NOT_MATTER.search(t):

@@ -291,7 +291,8 @@ def shape(fact: Fact, claims: list[Claim]) -> Result:
     for c in claims:
         if _own_number(c) and c.key == "lr" and c.subject == fact.subject and c.value \
                 and 0 < c.value < 1 and c.unit in ("fraction", "sci", "plain"):
-            hit = any(abs(c.value - x) <= fact.tolerance * x for x in lr)
+            at = [lr[0]] if c.epoch in ("first", "1") else [lr[-1]] if c.epoch in ("last", str(len(lr))) else lr
+            hit = any(abs(c.value - x) <= fact.tolerance * x for x in at)
             (agree if hit else contra).append(c)
     return _result(agree, contra, f"learning-rate shape ({fact.value})")
 

@@ -4,7 +4,7 @@ A number or stance is attributed to the nearest term of each kind in its clause,
 preferring the term before it; subjects and splits may come from earlier in the
 sentence, then from the list it belongs to, then from the heading above it. Clauses end
 at , ; at conjunctions (and, but, while, 지만, 는데, 했고...) and at a colon followed by
-an explanation; a clause that only names a subject joins the next one ("Nadam and Adam
+an explanation (not at "label: value"); a clause that only names a subject joins the next one ("Nadam and Adam
 converged fastest"). Every list of terms is capped at `MAX_HITS` per sentence, so the
 work per sentence is bounded whatever the input.
 """
@@ -28,6 +28,8 @@ _CLAUSE = re.compile(
       r"|그리고|하지만|그러나|또한", re.IGNORECASE)
 _COLON = re.compile(r":(?=\s)")
 MAX_HITS = 32  # per sentence and kind of term: keeps every sentence's work bounded whatever the input
+_OBJECT_AFTER = re.compile(r"\s?(?:보다|에\s?비해|대비|와\s?비교|과\s?비교)")
+_OBJECT_BEFORE = re.compile(lx.en(r"than|compared\s+(?:to|with)|versus|vs\.?") + r"\s+(?:the\s+)?$", re.IGNORECASE)
 _PARTICLE_ONLY = re.compile(r"^[\s(),:]*(?:은|는|이|가|의|을|를|와|과|도|만)?[\s(),:]*$")
 
 
@@ -49,7 +51,10 @@ class SentenceContext:
         splits: data-split terms (train, val, test).
         epochs: epoch references as ``(key, start, end)``: ``first``, ``last`` or ``n`` (a number).
         numbers: numbers, epoch numbers and counts included (marked by unit).
-        grounded: the sentence is about this run (a value, past tense, or a pointer to the run).
+        grounded: the sentence is about this run (a value, past tense, a pointer to the run or plot, or a
+            statement about "the model/network").
+        run_evidence: grounded by a value, past tense or a pointer to the run (not only "the network"):
+            what an effect of an intervention needs.
         generic: the sentence states a general rule ("usually", "일반적으로").
         heading: context from the heading above (subject, metric, split, epoch).
         inherited: metric and split of the list or paragraph the sentence belongs to.
@@ -64,6 +69,7 @@ class SentenceContext:
     epochs: list[tuple[str, int, int]]
     numbers: list[Number]
     grounded: bool
+    run_evidence: bool
     generic: bool
     heading: dict
     inherited: dict = field(default_factory=dict)
@@ -130,10 +136,12 @@ def _key(h) -> str:
 def clauses(text: str, subjects: list[lx.Hit], values: list[Number]) -> list[tuple[int, int]]:
     """Clause spans of `text` (see the module docstring)."""
     cuts = [m.end() for m in islice(_CLAUSE.finditer(text), MAX_HITS)]
-    for m in islice(_COLON.finditer(text), MAX_HITS):  # "label: 90.0%" stays one clause; "88.0% (test): a gap of 6 points" splits
+    # "label: 90.0%" stays one clause; "88.0% (test): a gap of 6 points" splits
+    for m in islice(_COLON.finditer(text), MAX_HITS):
         left_start = max([0] + [c for c in cuts if c <= m.start()])
         right = text[m.end():].split(",")[0]
-        if any(left_start <= n.start < m.start() for n in values) or len(right.split()) >= 3:
+        long_left = len(text[left_start:m.start()].split()) > 4  # "Epoch 1: val_accuracy = 0.912" is a label
+        if any(left_start <= n.start < m.start() for n in values) or (long_left and len(right.split()) >= 3):
             cuts.append(m.end())
     cuts = [0] + sorted(set(cuts)) + [len(text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
@@ -185,11 +193,19 @@ def degree(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
     return hits[-1].key if hits else None
 
 
+def compared_to(text: str, h: lx.Hit) -> bool:
+    """The subject is the object of a comparison ("B보다", "than B"): what the clause measures is the other one."""
+    return bool(_OBJECT_AFTER.match(text, h.end) or _OBJECT_BEFORE.search(text, max(0, h.start - 12), h.start))
+
+
 def subject_for(ctx: SentenceContext, start: int, end: int, kinds: tuple[str, ...] | None = None,
-                exclude: tuple[str, ...] = ()) -> str | None:
-    """The subject of [start, end): in its clause, earlier in the sentence, or the heading's."""
+                exclude: tuple[str, ...] = (), objects: bool = True) -> str | None:
+    """The subject of [start, end): in its clause, earlier in the sentence, or the heading's.
+
+    With `objects` False, comparison objects ("B보다", "than B") are skipped (a number belongs to the other side).
+    """
     subs = [h for h in ctx.subjects if (kinds is None or h.key in kinds or any(h.key.startswith(k) for k in kinds))
-            and h.key not in exclude]
+            and h.key not in exclude and (objects or not compared_to(ctx.text, h))]
     a, b = ctx.clause_of(start)
     hit = nearest(subs, start, end, a, b)
     if hit is None:
@@ -258,7 +274,8 @@ def build_context(st: str, s: Sentence, subject_lex: lx.Lexicon, heading: dict, 
     past = bool(lx.PAST_EN.search(st)) or korean_past(st)
     deixis = bool(lx.DEIXIS.search(st))
     generic = bool(lx.GENERIC.search(st))
-    grounded = bool(values or deixis or past) and not (generic and not deixis and not values)
+    strong = bool(values or deixis or past) and not (generic and not deixis and not values)
+    grounded = strong or bool(lx.DEFINITE_MODEL.search(st) and not generic)
     return SentenceContext(st, s.start, clauses(st, subjects, values), subjects, lx.METRICS.find(st)[:MAX_HITS],
-                           lx.SPLITS.find(st)[:MAX_HITS], epochs, kept, grounded, generic, heading,
+                           lx.SPLITS.find(st)[:MAX_HITS], epochs, kept, grounded, strong, generic, heading,
                            {"metric": block.get("metric"), "split": block.get("split")})

@@ -22,7 +22,8 @@ def kinds(text: str, kind: str, lab: str | None = None):
 @pytest.mark.parametrize("text, value", [
     ("검증 정확도는 88%였다.", 0.88), ("검증 정확도가 88.4%로 가장 높았다.", 0.884), ("검증 정확도를 0.88까지 올렸다.", 0.88),
     ("검증 정확도는 약 88 %였다.", 0.88), ("검증 정확도는 88퍼센트였다.", 0.88), ("검증 정확도는 ８８％였다.", 0.88),
-    ("validation accuracy reached 88%.", 0.88), ("val_accuracy: 0.884", 0.884), ("The accuracy was 88.4 on validation.", 0.884),
+    ("validation accuracy reached 88%.", 0.88), ("val_accuracy: 0.884", 0.884),
+    ("The accuracy was 88.4 on validation.", 0.884),
 ])
 def test_percent_and_fraction_forms_with_korean_particles(text, value):
     (c,) = numbers(text, "cats-dogs")
@@ -48,7 +49,8 @@ def test_split_and_epoch_attribution():
     cs = numbers("첫 에포크 후 검증 정확도는 88.4%였고, 마지막 에포크에서는 94.8%였다. 훈련 정확도는 93.7%였다.", "cats-dogs")
     assert [(c.value, c.split, c.epoch) for c in cs] == [(0.884, "val", "first"), (0.948, "val", "last"),
                                                          (0.937, "train", None)]
-    cs = numbers("The validation accuracy went from 90% after the first epoch to 92.7% after the last one.", "cats-dogs")
+    cs = numbers("The validation accuracy went from 90% after the first epoch to 92.7% after the last one.",
+                 "cats-dogs")
     assert [c.epoch for c in cs] == ["first", "last"]
     cs = numbers("- 1 에포크 후 검증 정확도: 81.2%\n- 10 에포크 후 검증 정확도: 98.4%", "cats-dogs")
     assert [c.epoch for c in cs] == ["1", "10"]
@@ -238,3 +240,32 @@ def test_effects_read_from_a_metric_moving(text, lab, key):
 
 def test_a_lower_training_accuracy_with_dropout_is_not_an_effect():
     assert kinds("드롭아웃을 적용하니 훈련 정확도가 낮아졌다.", "effect", "dropout") == []
+
+
+def test_assignments_and_label_colons_keep_their_epoch():
+    cs = numbers("- Epoch 1: val_accuracy = 0.912\n- Epoch 10: val_accuracy = 0.944", "cats-dogs")
+    assert [(c.value, c.epoch, c.split) for c in cs] == [(0.912, "1", "val"), (0.944, "10", "val")]
+
+
+def test_a_comparison_object_does_not_take_the_number():
+    (c,) = numbers("model_B_on_A의 정확도가 97.6%로 model_B보다 조금 높았다.", "fashion-transfer")
+    assert c.subject == "B_on_A"
+    (c,) = numbers("Adam reached 89.2%, more than SGD.", "optimizers")
+    assert c.subject == "adam"
+
+
+def test_symbol_indices_are_not_numbers():
+    assert [n.value for n in scan("η0 = 0.1, η1 = 0.001, x2")] == [0.1, 0.001]
+    assert numbers("1사이클: 훈련 절반 동안 η0를 η1까지 증가시킨다.", "lr-schedules") == []
+
+
+def test_the_code_before_the_students_fix_is_not_the_run():
+    assert kinds("처음에는 함수 안에서 모델을 만들었는데 호출할 때마다 몇 초씩 걸렸다.", "call", "resnet50-top3") == []
+    assert kinds("At first classify() rebuilt the model on every call.", "call", "resnet50-top3") == []
+
+
+def test_an_intervention_stated_in_the_present_is_a_textbook_sentence():
+    (c,) = kinds("Dropout helps regularize the network.", "effect", "dropout")
+    assert not c.grounded
+    (c,) = kinds("The network generalises better than a model without regularisation would.", "stance", "dropout")
+    assert c.grounded and not c.hypothetical

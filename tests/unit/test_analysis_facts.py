@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.analysis.facts import (LABS, MEASURED_KEYS, TRANSFER_ACCEPT, facts_for, fit_state, lr_shape)
+from harness.analysis.derived import TRANSFER_ACCEPT, fit_state, lr_shape
+from harness.analysis.facts import LABS, MEASURED_KEYS, facts_for
 
 CURVE = [0.80, 0.85, 0.87, 0.88, 0.885]
-OPT = {k: [v - d for v in CURVE] for k, d in (("sgd", 0.06), ("momentum", 0.005), ("nesterov", 0.004), ("adagrad", 0.05),
-                                              ("rmsprop", 0.01), ("adam", 0.0), ("adamax", 0.002), ("nadam", 0.003))}
+OFFSETS = (("sgd", 0.06), ("momentum", 0.005), ("nesterov", 0.004), ("adagrad", 0.05), ("rmsprop", 0.01),
+           ("adam", 0.0), ("adamax", 0.002), ("nadam", 0.003))
+OPT = {k: [v - d for v in CURVE] for k, d in OFFSETS}
 
 
 def ids(lab, measured):

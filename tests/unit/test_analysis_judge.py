@@ -113,3 +113,14 @@ def test_caps_and_cleaning():
 
 def test_non_string_input_is_read_as_text():
     assert judge(None, facts_for("dropout", DROPOUT)).coverage == 0
+
+
+def test_a_learning_rate_said_to_be_the_last_is_checked_against_the_last_epoch():
+    lr = {"exponential": [0.01 * 0.1 ** (e / 20) for e in range(25)]}
+    facts = facts_for("lr-schedules", {"learning_rate": lr})
+    got = {v.fact.id: v.verdict for v in judge("Exponential scheduling fell to 0.0063 at the end of training.",
+                                               facts).verdicts}
+    assert got["shape_exponential"] == "contradicts"
+    got = {v.fact.id: v.verdict for v in judge("Exponential scheduling fell to 0.00063 at the end of training.",
+                                               facts).verdicts}
+    assert got["shape_exponential"] == "agrees"
