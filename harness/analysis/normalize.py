@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 MAX_INPUT_CHARS = 1_000_000     # raw characters looked at, at all
-MAX_ANALYSED_CHARS = 40_000     # cleaned characters analysed (a long lab report is ~10,000)
+MAX_ANALYSED_CHARS = 30_000     # cleaned characters analysed (a long lab report is ~5,000-10,000)
 MAX_SENTENCE_CHARS = 1_200      # longer "sentences" (no punctuation) are cut into pieces
 MAX_SENTENCES = 2_000
 

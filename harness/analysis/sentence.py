@@ -58,6 +58,7 @@ class SentenceContext:
         generic: the sentence states a general rule ("usually", "일반적으로").
         heading: context from the heading above (subject, metric, split, epoch).
         inherited: metric and split of the list or paragraph the sentence belongs to.
+        objects: start offsets of the subjects that are comparison objects ("B보다", "than B").
     """
 
     text: str
@@ -73,6 +74,7 @@ class SentenceContext:
     generic: bool
     heading: dict
     inherited: dict = field(default_factory=dict)
+    objects: frozenset = frozenset()
     _flags: dict = field(default_factory=dict)  # memo: clause span -> cited/example/hypothetical
     _hits: dict = field(default_factory=dict)   # memo: lexicon -> its hits in `text`
 
@@ -205,7 +207,7 @@ def subject_for(ctx: SentenceContext, start: int, end: int, kinds: tuple[str, ..
     With `objects` False, comparison objects ("B보다", "than B") are skipped (a number belongs to the other side).
     """
     subs = [h for h in ctx.subjects if (kinds is None or h.key in kinds or any(h.key.startswith(k) for k in kinds))
-            and h.key not in exclude and (objects or not compared_to(ctx.text, h))]
+            and h.key not in exclude and (objects or h.start not in ctx.objects)]
     a, b = ctx.clause_of(start)
     hit = nearest(subs, start, end, a, b)
     if hit is None:
@@ -278,4 +280,5 @@ def build_context(st: str, s: Sentence, subject_lex: lx.Lexicon, heading: dict, 
     grounded = strong or bool(lx.DEFINITE_MODEL.search(st) and not generic)
     return SentenceContext(st, s.start, clauses(st, subjects, values), subjects, lx.METRICS.find(st)[:MAX_HITS],
                            lx.SPLITS.find(st)[:MAX_HITS], epochs, kept, grounded, strong, generic, heading,
-                           {"metric": block.get("metric"), "split": block.get("split")})
+                           {"metric": block.get("metric"), "split": block.get("split")},
+                           frozenset(h.start for h in subjects if compared_to(st, h)))
