@@ -26,17 +26,19 @@ import keras
 import numpy as np
 
 from harness.data.source import DataSource
+from harness.evaluate.perturb import perturb
 from reference.backbones import cached_features, extract, load_backbone
 from reference.catsdogs_data import CLASS_INDICES, catsdogs_arrays, load_split
 from reference.config import merge_config
 from reference.figures import plot_history
 from reference.images import augment_batch, decode
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize, throughput
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize, throughput
 from reference.training import accuracy_from_probs
 
 LAB = "cats-dogs"
 PRIMARY = "accuracy"
+PERTURB_SEED = 12345
 DEFAULTS = {
     "backbone": "mobilenet_v2",
     "alpha": 0.35,
@@ -132,6 +134,11 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
     with clock.excluded():
         model = full_model(backbone, head)
         res.metrics[PRIMARY] = accuracy_from_probs(np.asarray(head.predict(xh, batch_size=1000, verbose=0)), yh)
+        x_raw, _ = load_split(data.heldout_paths, source)
+        perturbed = extract(backbone, perturb(x_raw, PERTURB_SEED).astype(np.float32))
+        res.metrics[f"perturb_drop.{PRIMARY}"] = res.metrics[PRIMARY] - accuracy_from_probs(
+            np.asarray(head.predict(perturbed, batch_size=1000, verbose=0)), yh)
+        res.metrics[f"heldout_minus_valid.{PRIMARY}"] = res.metrics[PRIMARY] - hist["val_accuracy"][-1]
         sample = _sample_dog(model, backbone, source)
         if sample is not None:
             res.outputs["sample_dog"] = sample

@@ -15,6 +15,7 @@ import numpy as np
 from harness.data import fashion
 from harness.data.catalog import FASHION_KEYS
 from harness.data.source import DataSource
+from harness.evaluate.perturb import perturb
 
 N_VALID = 5000
 
@@ -29,6 +30,8 @@ class FashionSplits:
         x_heldout, y_heldout: the grader's held-out test images.
         quick: whether this is the quick-mode subset.
         fingerprint: digest of the four source files.
+        scaling: ``unit`` (x/255), ``standardized`` (per pixel) or ``raw`` (0-255).
+        mean, std: the per-pixel statistics used by ``standardized`` (None otherwise).
     """
 
     x_train: np.ndarray
@@ -39,6 +42,17 @@ class FashionSplits:
     y_heldout: np.ndarray
     quick: bool
     fingerprint: str
+    scaling: str = "unit"
+    mean: np.ndarray | None = None
+    std: np.ndarray | None = None
+
+    def rescale(self, x_unit: np.ndarray) -> np.ndarray:
+        """Images in [0, 1] prepared the way these splits were (for perturbed held-out images)."""
+        if self.scaling == "standardized":
+            return ((x_unit - self.mean) / self.std).astype(np.float32)
+        if self.scaling == "raw":
+            return (x_unit * 255.0).astype(np.float32)
+        return x_unit.astype(np.float32)
 
     def sizes(self) -> dict[str, int]:
         """Image counts per split, for ``config``."""
@@ -88,8 +102,37 @@ def standardized(splits: FashionSplits) -> FashionSplits:
         x_train=scale(splits.x_train), y_train=splits.y_train,
         x_valid=scale(splits.x_valid), y_valid=splits.y_valid,
         x_heldout=scale(splits.x_heldout), y_heldout=splits.y_heldout,
-        quick=splits.quick, fingerprint=splits.fingerprint,
+        quick=splits.quick, fingerprint=splits.fingerprint, scaling="standardized", mean=mean, std=std,
     )
+
+
+SCALINGS = ("standardized", "unit", "raw")
+
+
+def scaled(splits: FashionSplits, scaling: str) -> FashionSplits:
+    """`splits` (in [0, 1]) prepared with `scaling`: per-pixel ``standardized`` (the lecture's ch. 11),
+    ``unit`` (x/255, the lecture's ch. 10) or ``raw`` (0-255).
+
+    Raises:
+        ValueError: for another scaling.
+    """
+    if scaling == "standardized":
+        return standardized(splits)
+    if scaling == "unit":
+        return splits
+    if scaling == "raw":
+        return FashionSplits(x_train=splits.x_train * 255.0, y_train=splits.y_train, x_valid=splits.x_valid * 255.0,
+                             y_valid=splits.y_valid, x_heldout=splits.x_heldout * 255.0, y_heldout=splits.y_heldout,
+                             quick=splits.quick, fingerprint=splits.fingerprint, scaling="raw")
+    raise ValueError(f"Unknown scaling {scaling!r}; expected one of {', '.join(SCALINGS)}.")
+
+
+def perturbed_heldout(source: DataSource, splits: FashionSplits, seed: int) -> np.ndarray:
+    """The held-out images under the grader's private perturbation (`harness.evaluate.perturb`),
+    prepared like `splits`: the reference's accuracy drop on them calibrates what a learned
+    model loses, against which a memorised test set is judged."""
+    raw, _ = fashion.load_fashion_mnist(source).heldout()
+    return splits.rescale(perturb(raw, seed).astype(np.float32) / 255.0)
 
 
 def split_task_ab(x: np.ndarray, y: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

@@ -25,16 +25,17 @@ import keras
 
 from harness.data.source import DataSource
 from reference.config import merge_config
-from reference.fashion_data import fashion_splits, split_task_ab
+from reference.fashion_data import fashion_splits, perturbed_heldout, scaled, split_task_ab
 from reference.fashion_models import transfer_mlp
 from reference.figures import plot_history
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, fit_measured, infer_images_per_s
 
 LAB = "fashion-transfer"
 PRIMARY = "accuracy_B_on_A"
-BAND_PREFIXES = ("accuracy_",)  # error_rate_reduction is reported (mean/std over seeds), not banded
+BAND_PREFIXES = ("accuracy_", "perturb_drop.", "heldout_minus_valid.")  # error_rate_reduction is reported (mean/std over seeds), not banded
+PERTURB_SEED = 12345
 DEFAULTS = {
     "epochs_A": 20,
     "epochs_B": 20,
@@ -47,6 +48,7 @@ DEFAULTS = {
     "batch_size": 32,
     "n_train_B": 200,
     "steps_per_execution": 32,
+    "scaling": "unit",
 }
 
 
@@ -68,7 +70,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
     keras.utils.set_random_seed(seed)
     res = ReferenceResult(lab=LAB, seed=seed, quick=quick, backend=keras.backend.backend())
     with clock.phase("data"):
-        data = fashion_splits(source, quick=quick)
+        data = scaled(fashion_splits(source, quick=quick), cfg["scaling"])
         (xa, ya), (xb, yb) = split_task_ab(data.x_train, data.y_train)
         xb, yb = xb[: cfg["n_train_B"]], yb[: cfg["n_train_B"]]
         (xva, yva), (xvb, yvb) = split_task_ab(data.x_valid, data.y_valid)
@@ -111,15 +113,23 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
         acc_a, acc_b, acc_ba = (accuracy(model_A, xha, yha), accuracy(model_B, xhb, yhb),
                                 accuracy(model_B_on_A, xhb, yhb))
         infer = infer_images_per_s(model_A, data.x_heldout)
+        (pxa, _), (pxb, _) = split_task_ab(perturbed_heldout(source, data, PERTURB_SEED), data.y_heldout)
+        drops = {"perturb_drop.accuracy_A": acc_a - accuracy(model_A, pxa, yha),
+                 "perturb_drop.accuracy_B": acc_b - accuracy(model_B, pxb, yhb),
+                 "perturb_drop.accuracy_B_on_A": acc_ba - accuracy(model_B_on_A, pxb, yhb)}
     res.metrics = {
         "accuracy_A": acc_a,
         "accuracy_B": acc_b,
         "accuracy_B_on_A": acc_ba,
         "error_rate_reduction": ((1 - acc_b) - (1 - acc_ba)) / (1 - acc_b) if acc_b < 1 else 0.0,
+        **drops,
+        "heldout_minus_valid.accuracy_A": acc_a - res.histories["model_A"]["val_accuracy"][-1],
+        "heldout_minus_valid.accuracy_B": acc_b - res.histories["model_B"]["val_accuracy"][-1],
+        "heldout_minus_valid.accuracy_B_on_A": acc_ba - res.histories["model_B_on_A_unfrozen"]["val_accuracy"][-1],
     }
     res.config = {**cfg, "optimizer": "SGD", "data": {**data.sizes(), "train_A": len(xa), "train_B": len(xb),
                   "valid_A": len(xva), "valid_B": len(xvb), "heldout_A": len(xha), "heldout_B": len(xhb)},
-                  "scaling": "x / 255", "data_fingerprint": data.fingerprint}
+                  "data_fingerprint": data.fingerprint}
     res.timings = summarize(clock, train_images=counters["train_images"], infer_images_per_s=infer)
     if out_dir is not None:
         for name, hist in res.histories.items():

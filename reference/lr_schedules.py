@@ -29,17 +29,18 @@ from keras import ops
 
 from harness.data.source import DataSource
 from reference.config import merge_config
-from reference.fashion_data import fashion_splits, standardized
+from reference.fashion_data import fashion_splits, scaled
 from reference.fashion_models import selu_mlp
 from reference.figures import plot_comparison
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, LearningRateTrace, accuracy, fit_measured, infer_images_per_s
 
 LAB = "lr-schedules"
 KEYS = ("power", "exponential", "piecewise", "performance", "1cycle")
 PRIMARY = "final_val_accuracy.1cycle"
-DEFAULTS = {"epochs": 25, "batch_size": 32, "batch_size_1cycle": 128, "schedules": ",".join(KEYS), "steps_per_execution": 32}
+DEFAULTS = {"epochs": 25, "batch_size": 32, "batch_size_1cycle": 128, "schedules": ",".join(KEYS), "steps_per_execution": 32,
+            "scaling": "standardized"}
 
 
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
@@ -123,7 +124,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
     clock = RunClock()
     res = ReferenceResult(lab=LAB, seed=seed, quick=quick, backend=keras.backend.backend())
     with clock.phase("data"):
-        data = standardized(fashion_splits(source, quick=quick))
+        data = scaled(fashion_splits(source, quick=quick), cfg["scaling"])
     counters: dict = {}
     formulas = {}
     for key in keys:
@@ -147,7 +148,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
         infer = infer_images_per_s(model, data.x_heldout)
     res.outputs["learning_rate"] = {k: h["learning_rate"] for k, h in res.histories.items()}
     res.config = {**cfg, "schedules": formulas, "model": "selu 300-100 lecun_normal",
-                  "scaling": "per-pixel standardisation", "data": data.sizes(), "data_fingerprint": data.fingerprint}
+                  "data": data.sizes(), "data_fingerprint": data.fingerprint}
     res.timings = summarize(clock, train_images=counters["train_images"], infer_images_per_s=infer)
     if out_dir is not None:
         res.figures["val_accuracy"] = plot_comparison(res.histories, Path(out_dir) / f"{LAB}-val_accuracy.png",

@@ -20,17 +20,18 @@ import keras
 
 from harness.data.source import DataSource
 from reference.config import merge_config
-from reference.fashion_data import fashion_splits, standardized
+from reference.fashion_data import fashion_splits, scaled
 from reference.fashion_models import selu_mlp
 from reference.figures import plot_comparison
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, fit_measured, infer_images_per_s
 
 LAB = "optimizers"
 KEYS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam")
 PRIMARY = "final_val_accuracy.adam"
-DEFAULTS = {"epochs": 10, "batch_size": 32, "learning_rate": 1e-3, "optimizers": ",".join(KEYS), "steps_per_execution": 32}
+DEFAULTS = {"epochs": 10, "batch_size": 32, "learning_rate": 1e-3, "optimizers": ",".join(KEYS), "steps_per_execution": 32,
+            "scaling": "standardized"}
 
 
 def make_optimizer(key: str, lr: float) -> keras.optimizers.Optimizer:
@@ -69,7 +70,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
     clock = RunClock()
     res = ReferenceResult(lab=LAB, seed=seed, quick=quick, backend=keras.backend.backend())
     with clock.phase("data"):
-        data = standardized(fashion_splits(source, quick=quick))
+        data = scaled(fashion_splits(source, quick=quick), cfg["scaling"])
     counters: dict = {}
     for key in keys:
         keras.utils.set_random_seed(seed)
@@ -85,7 +86,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
             res.metrics[f"heldout_accuracy.{key}"] = accuracy(model, data.x_heldout, data.y_heldout)
     with clock.excluded():
         infer = infer_images_per_s(model, data.x_heldout)
-    res.config = {**cfg, "optimizers": keys, "model": "selu 300-100 lecun_normal", "scaling": "per-pixel standardisation",
+    res.config = {**cfg, "optimizers": keys, "model": "selu 300-100 lecun_normal",
                   "data": data.sizes(), "data_fingerprint": data.fingerprint}
     res.timings = summarize(clock, train_images=counters["train_images"], infer_images_per_s=infer)
     if out_dir is not None:

@@ -32,7 +32,7 @@ from harness.data.catalog import RESNET50, MissingDataError
 from harness.data.source import DataSource, file_sha256
 from harness.evaluate.resnet import Classifier, decode_top, load_class_index
 from reference.config import merge_config
-from reference.result import ReferenceResult
+from harness.measure.reference_result import ReferenceResult
 
 LAB = "resnet50-top3"
 PRIMARY = "top1_prob.cat.jpg"
@@ -135,7 +135,7 @@ def run(*, seed: int = 0, quick: bool = False, source: DataSource, config: dict 
     res.metrics.update({"latency_first_s": latencies[0], "latency_second_s": latencies[1], "build_s": build_s})
     res.timings = {"wall_s": time.perf_counter() - t0, "build_s": build_s, "latency_first_s": latencies[0],
                    "latency_second_s": latencies[1], "infer_images_per_s": 1.0 / per_image if per_image else 0.0}
-    from reference.timing import peak_rss_mb
+    from harness.measure.clock import peak_rss_mb
 
     res.timings["peak_rss_mb"] = peak_rss_mb()
     res.config = {**cfg, "weights": weights_id, "weights_file": weights_path.name,

@@ -10,7 +10,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from reference.timing import RunClock, throughput
+from harness.measure.clock import RunClock, throughput
 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> float:

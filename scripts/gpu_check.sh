@@ -50,7 +50,7 @@ echo "python: $("$PY" -c 'import sys; print(sys.version.split()[0], sys.executab
 "$PY" -c "import importlib.util as u; print('tensorflow importable:', u.find_spec('tensorflow') is not None)"
 
 echo "== 1/3 benchmarks, KERAS_BACKEND=jax, mixed_bfloat16"
-KERAS_BACKEND=jax timeout "${BENCH_S:-240}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite --out "$WORK/bench-jax" ${BENCH_ARGS:-}
+KERAS_BACKEND=jax timeout "${BENCH_S:-240}" "$PY" scripts/without_tf.py harness.measure run --gpu-suite --out "$WORK/bench-jax" ${BENCH_ARGS:-}
 echo "bench-jax exit $?"
 for f in "$WORK/bench-jax/latest.json" "$WORK/bench-jax/partial.json"; do
   [ -f "$f" ] && cp "$f" "$OUT/bench-jax.json" && break
@@ -59,7 +59,7 @@ cp "$WORK"/bench-jax/bench-*.txt "$OUT/bench-jax.txt" 2>/dev/null
 
 echo "== 2/3 reference gate (${VERIFY_ARGS:-full mode}), KERAS_BACKEND=jax, mixed_bfloat16 where allowed"
 if [ -n "${LABGRADE_DATA:-}" ]; then
-  KERAS_BACKEND=jax timeout "${VERIFY_S:-200}" "$PY" scripts/without_tf.py harness.bench verify \
+  KERAS_BACKEND=jax timeout "${VERIFY_S:-200}" "$PY" scripts/without_tf.py harness.measure verify \
     ${VERIFY_LABS:-cats-dogs resnet50-top3 dropout fashion-transfer lr-schedules optimizers} \
     --precision mixed_bfloat16 --data-root "$LABGRADE_DATA" --json "$OUT/verify-jax.json" ${VERIFY_ARGS:-}
   echo "verify-jax exit $?"
@@ -69,7 +69,7 @@ fi
 
 echo "== 3/3 benchmarks, KERAS_BACKEND=torch, mixed_bfloat16 (headline workloads)"
 if [ -n "${SKIP_TORCH:-}" ] || ! "$PY" -c "import torch" 2>/dev/null; then echo "torch stage skipped"; else
-KERAS_BACKEND=torch timeout "${TORCH_S:-80}" "$PY" scripts/without_tf.py harness.bench run --gpu-suite \
+KERAS_BACKEND=torch timeout "${TORCH_S:-80}" "$PY" scripts/without_tf.py harness.measure run --gpu-suite \
   --only resnet50_infer_b256 --only catsdogs_train_b64 --only resnet50_infer_b32 --out "$WORK/bench-torch" ${TORCH_ARGS:-}
 echo "bench-torch exit $?"
 for f in "$WORK/bench-torch/latest.json" "$WORK/bench-torch/partial.json"; do

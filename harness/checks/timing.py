@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks import register
 from harness.checks.context import GradeContext, Verdict
-from harness.provenance import machine_info
+from harness.measure.machine import machine_info, same_machine
 from harness.rubric import Item
 
 
@@ -37,7 +37,7 @@ def timing(ctx: GradeContext, item: Item) -> Verdict:
     if isinstance(ref, list):
         ref = sorted(ref)[len(ref) // 2] if ref else None
     here = machine_info()
-    same = bool(cal) and cal.get("cpu") == here.get("cpu") and cal.get("device") == here.get("device")
+    same = bool(cal) and same_machine(cal, here)
     msg = f"Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s"
     evidence = {"fit_seconds": round(seconds, 3), "train_samples_per_s": round(rate, 1)}
     if ref and same:

@@ -1,6 +1,6 @@
 """``labgrade bench``: measure benchmark suites, save a per-machine baseline, compare with it.
 
-Thin layer over `harness.bench.runner.bench`; defaults are read from its signature.
+Thin layer over `harness.measure.runner.bench`; defaults are read from its signature.
 Exit status: 0 fine, 1 a benchmark regressed against this machine's baseline, 2 a
 workload failed.
 """
@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from harness.bench import baseline as bl
-from harness.bench.runner import PRECISIONS, SUITE_NAMES, bench as run_bench
+from harness.measure import baseline as bl
+from harness.measure.runner import PRECISIONS, SUITE_NAMES, bench as run_bench
 from harness.cli.options import default
 
 

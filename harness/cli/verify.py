@@ -1,6 +1,6 @@
 """``labgrade reference verify``: the reference gate (bands and same-machine throughput).
 
-Thin layer over `harness.verify.verify`; attach it with ``reference.add_command(verify)``.
+Thin layer over `harness.measure.verify.verify`; attach it with ``reference.add_command(verify)``.
 Exit status: 0 passed (warnings allowed), 1 a lab failed or errored.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from harness.bench import baseline as bl
+from harness.measure import baseline as bl
 from harness.cli.options import default
 from harness.labs import LABS
-from harness.verify import format_report, verify as run_verify
+from harness.measure.verify import format_report, verify as run_verify
 
 
 @click.command("verify")

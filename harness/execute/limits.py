@@ -6,6 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from harness.labs import LabSpec
+from harness.measure.machine import machine_info, same_machine
+
+# Time limits from the reference's measured run time on this machine: generous for a student's
+# slower code, tight enough that a hung submission does not hold a worker for an hour.
+MEASURED_FACTOR = 10.0
+STARTUP_ALLOWANCE_S = 60.0
+FLOOR_S = {"quick": 180.0, "full": 600.0}
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,38 @@ class Limits:
             export_grace_s=lab.export_grace_s,
             origin=f"the lab's default for {'quick' if quick else 'full'} mode",
         )
+        return base.replace(**overrides)
+
+    @classmethod
+    def measured(cls, lab: LabSpec, *, quick: bool = False, calibration: dict | None = None,
+                 here: dict | None = None, **overrides) -> "Limits":
+        """Like `for_lab`, with the time limits sized from the reference's measured run time.
+
+        When the rubric's calibration of this mode was measured on this machine (same
+        fingerprint), the per-submission limit is `MEASURED_FACTOR` times its slowest run
+        plus a start-up allowance, at least the mode's floor; otherwise the lab's flat
+        default applies. `origin` says which, for the report.
+
+        Args:
+            lab: the lab.
+            quick: quick mode.
+            calibration: the rubric's ``[calibration.<mode>]`` table.
+            here: this machine's info (default: `machine_info()`).
+            overrides: explicit limits (they win).
+        """
+        base = cls.for_lab(lab, quick=quick)
+        mode = "quick" if quick else "full"
+        walls = [w for w in (calibration or {}).get("wall_s") or [] if isinstance(w, (int, float)) and w > 0]
+        if walls and same_machine(calibration, here if here is not None else machine_info()):
+            total = max(FLOOR_S[mode], MEASURED_FACTOR * max(walls) + STARTUP_ALLOWANCE_S + base.export_grace_s)
+            base = dataclasses.replace(
+                base, total_timeout_s=round(total), cell_timeout_s=round(total),
+                origin=(f"{MEASURED_FACTOR:g}x the reference's slowest calibration run on this machine "
+                        f"({max(walls):.0f} s, {mode} mode) + {STARTUP_ALLOWANCE_S:.0f} s start-up + "
+                        f"{base.export_grace_s:.0f} s export, at least {FLOOR_S[mode]:.0f} s"))
+        elif calibration:
+            base = dataclasses.replace(base, origin=f"the lab's {mode}-mode default (the reference was timed on "
+                                                    "another machine)")
         return base.replace(**overrides)
 
     def replace(self, **overrides) -> "Limits":

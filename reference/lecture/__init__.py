@@ -1,5 +1,5 @@
 """The lecture's own recipes, ported to Keras 3 only as far as needed to run, for the speed
-comparison (`reference.speed`).
+comparison (`harness.measure.speed`).
 
 Same models, hyper-parameters and data pipelines as the lecture (numpy arrays scaled as
 float64 for Fashion-MNIST; a per-image generator pipeline for cats-dogs; a ``classify``

@@ -9,8 +9,8 @@ import keras
 from harness.data.source import DataSource
 from reference.fashion_data import fashion_splits, standardized
 from reference.lecture.fashion_ch11 import load_scaled
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, infer_images_per_s
 
 LAB = "dropout"

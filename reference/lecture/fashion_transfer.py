@@ -10,8 +10,8 @@ import numpy as np
 from harness.data import fashion
 from harness.data.source import DataSource
 from reference.fashion_data import fashion_splits, split_task_ab
-from reference.result import ReferenceResult
-from reference.timing import RunClock, summarize
+from harness.measure.reference_result import ReferenceResult
+from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, infer_images_per_s
 
 LAB = "fashion-transfer"

@@ -2,7 +2,7 @@
 
 pytest-benchmark's saved JSON (``.benchmarks/``) gets labgrade's extended machine info
 and fingerprint (backend, precision, Keras/TF/JAX versions, device name, driver). Each
-benchmark test also adds a `harness.bench.results.Measurement` to a session `BenchRun`,
+benchmark test also adds a `harness.measure.results.Measurement` to a session `BenchRun`,
 written at the end as ``reports/bench/pytest-<fingerprint>-<time>.json`` and
 ``reports/bench/latest.json`` (the schema ``labgrade bench --compare --input`` reads),
 with the readable table printed in the terminal summary.
@@ -22,8 +22,8 @@ OUT_DIR = REPO / "reports" / "bench"
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    from harness.bench.machine import fingerprint
-    from harness.bench.machine import machine_info as labgrade_info
+    from harness.measure.machine import fingerprint
+    from harness.measure.machine import machine_info as labgrade_info
 
     info = labgrade_info()
     machine_info["labgrade"] = info
@@ -33,7 +33,7 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 @pytest.fixture(scope="session")
 def bench_run(request):
     """The session's `BenchRun`; benchmark tests add their measurements to it."""
-    from harness.bench.results import BenchRun
+    from harness.measure.results import BenchRun
 
     run = request.config.stash.get(_RUN, None)
     if run is None:
@@ -46,8 +46,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     run = config.stash.get(_RUN, None)
     if run is None or not run.measurements:
         return
-    from harness.bench.machine import fingerprint, machine_info
-    from harness.bench.table import format_run
+    from harness.measure.machine import fingerprint, machine_info
+    from harness.measure.table import format_run
 
     run.machine = machine_info()
     run.fingerprint = fingerprint(run.machine)

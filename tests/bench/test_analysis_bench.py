@@ -21,7 +21,7 @@ pytestmark = pytest.mark.bench
 
 
 def test_analysis_judge_speed(benchmark, bench_run):
-    from harness.bench.results import Measurement
+    from harness.measure.results import Measurement
 
     work = [(c.text, facts_for(c.lab, c.measured)) for c in load_cases()]
 

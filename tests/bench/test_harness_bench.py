@@ -15,7 +15,7 @@ pytestmark = pytest.mark.bench
 
 
 def test_harness_overhead(benchmark, bench_run, data_root):
-    from harness.bench.runner import harness_measurements
+    from harness.measure.runner import harness_measurements
 
     ms = benchmark.pedantic(harness_measurements, kwargs={"repeats": 10, "data_root": data_root}, rounds=1,
                             iterations=1)
@@ -25,7 +25,7 @@ def test_harness_overhead(benchmark, bench_run, data_root):
 
 
 def test_batch_throughput(benchmark, bench_run, data_root):
-    from harness.bench.runner import batch_measurements
+    from harness.measure.runner import batch_measurements
 
     ms = benchmark.pedantic(batch_measurements, kwargs={"n": 20, "data_root": data_root}, rounds=1, iterations=1)
     for m in ms:

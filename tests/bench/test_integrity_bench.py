@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench.results import Measurement
+from harness.measure.results import Measurement
 from harness.integrity import similarity
 from tests.unit.integrity_class import sample_cells, write_student
 

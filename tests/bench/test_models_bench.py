@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from harness.bench import workloads as wl
+from harness.measure import workloads as wl
 
 pytestmark = pytest.mark.bench
 
@@ -31,7 +31,7 @@ WORKLOADS = {
 def test_model_throughput(benchmark, bench_run, name):
     import keras
 
-    from harness.bench.results import Measurement
+    from harness.measure.results import Measurement
 
     w = WORKLOADS[name]()
     precision = os.environ.get("LABGRADE_BENCH_PRECISION", "float32")

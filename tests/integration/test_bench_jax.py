@@ -1,4 +1,4 @@
-"""The GPU benchmark path on CPU: ``python -m harness.bench run`` under KERAS_BACKEND=jax with
+"""The GPU benchmark path on CPU: ``python -m harness.measure run`` under KERAS_BACKEND=jax with
 TensorFlow blocked and mixed_bfloat16, as ``scripts/gpu_check.sh`` runs it on a GPU runner."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.skipif(find_spec("jax") is None, reason="jax is not installed (pip install jax)")
 def test_gpu_suite_path_runs_under_jax_without_tensorflow(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "scripts/without_tf.py", "harness.bench", "run", "--gpu-suite", "--rounds", "1",
+    cmd = [sys.executable, "scripts/without_tf.py", "harness.measure", "run", "--gpu-suite", "--rounds", "1",
            "--warmup", "1", "--only", "mobilenetv2_infer_b1", "--only", "catsdogs_train_b64", "--out", str(tmp_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -25,9 +25,9 @@ BLOCK_TF = textwrap.dedent("""
                 raise ImportError("TensorFlow is blocked in this test: " + name)
             return None
     sys.meta_path.insert(0, BlockTensorFlow())
-    sys.argv = ["reference.speed", *sys.argv[1:]]
+    sys.argv = ["harness.measure.speed", *sys.argv[1:]]
     try:
-        runpy.run_module("reference.speed", run_name="__main__")
+        runpy.run_module("harness.measure.speed", run_name="__main__")
     finally:
         print("TENSORFLOW_LOADED=" + str("tensorflow" in sys.modules))
 """)

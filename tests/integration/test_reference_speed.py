@@ -13,7 +13,7 @@ def data(tmp_path_factory):
 
 
 def test_compare_speed_dropout_quick(data, tmp_path):
-    from reference.speed import compare_speed, format_comparison
+    from harness.measure.speed import compare_speed, format_comparison
 
     source, _ = data
     cmp = compare_speed("dropout", quick=True, source=source, rubric_path=tmp_path / "none.toml")
@@ -28,7 +28,7 @@ def test_compare_speed_dropout_quick(data, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("lab", ["fashion-transfer", "optimizers", "lr-schedules"])
 def test_lecture_recipe_quick(lab, data):
-    from reference.speed import recipe_module
+    from harness.measure.speed import recipe_module
 
     source, _ = data
     res = recipe_module(lab, "lecture").run(seed=0, quick=True, source=source)

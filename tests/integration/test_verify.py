@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from harness.calibration import MARKER
 from harness.cli.verify import verify as verify_command
-from reference.result import ReferenceResult
+from harness.measure.reference_result import ReferenceResult
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +68,8 @@ def _rubric(path, machine: dict) -> None:
 
 
 def test_verify_lab_fails_outside_band_or_on_regression(monkeypatch, tmp_path):
-    import harness.verify as hv
-    from harness.bench.machine import machine_info
+    import harness.measure.verify as hv
+    from harness.measure.machine import machine_info
     from harness.data.source import DataSource
 
     rubric = tmp_path / "dropout.toml"
@@ -94,7 +94,7 @@ def test_verify_lab_fails_outside_band_or_on_regression(monkeypatch, tmp_path):
 
 
 def test_cli_exits_1_when_a_lab_fails(monkeypatch, tmp_path):
-    import harness.verify as hv
+    import harness.measure.verify as hv
 
     def fake(lab, **kw):
         return hv.LabVerification(lab=lab, mode="quick", status="fail" if lab == "dropout" else "pass")

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from harness.bench import baseline as bl
-from harness.bench.machine import fingerprint, fingerprint_fields
-from harness.bench.results import BenchRun, Measurement
+from harness.measure import baseline as bl
+from harness.measure.machine import fingerprint, fingerprint_fields
+from harness.measure.results import BenchRun, Measurement
 
 CPU = {"backend": "tensorflow", "precision": "float32", "device": "CPU", "cpu": "AMD EPYC", "cpu_count": 2,
        "gpu_names": [], "keras": "3.15.1"}
@@ -121,7 +121,7 @@ def test_measurement_from_times_uses_best_round_and_keeps_median():
 
 
 def test_table_warns_when_the_machine_was_busy(tmp_path):
-    from harness.bench.table import format_run
+    from harness.measure.table import format_run
 
     bl.save_baseline(run_of(CPU), baselines_dir=tmp_path)
     busy = run_of({**CPU, "load_avg_1m": 5.0}, infer=40.0)

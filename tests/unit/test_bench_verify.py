@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bench import baseline as bl
-from harness.bench.machine import fingerprint, fingerprint_fields
-from harness.bench.results import BenchRun, Measurement
-from harness.verify import (band_mismatches, check_bands, check_throughput, lab_config, reference_baseline,
+from harness.measure import baseline as bl
+from harness.measure.machine import fingerprint, fingerprint_fields
+from harness.measure.results import BenchRun, Measurement
+from harness.measure.verify import (band_mismatches, check_bands, check_throughput, lab_config, reference_baseline,
                             throughput_key)
 
 MACHINE = {"backend": "tensorflow", "precision": "float32", "device": "CPU", "cpu": "AMD EPYC", "cpu_count": 2,
@@ -84,7 +84,7 @@ def test_lab_config_keeps_only_keys_the_lab_knows():
 
 def test_verify_rejects_unknown_labs_before_running_anything():
     from harness.data.source import DataSource
-    from harness.verify import verify
+    from harness.measure.verify import verify
 
     with pytest.raises(ValueError, match="Unknown lab id.*'nope'"):
         verify(["nope"], source=DataSource())

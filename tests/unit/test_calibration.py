@@ -8,9 +8,9 @@ import tomllib
 import pytest
 
 from harness import calibration as cal
-from harness import provenance
+from harness.measure import provenance
 from reference.config import merge_config
-from reference.result import ReferenceResult
+from harness.measure.reference_result import ReferenceResult
 
 
 def _result(seed, **metrics):

@@ -6,7 +6,7 @@ Both are measured identically: held-out curves after each epoch with measurement
 excluded, time-to-band against the rubric's band of the same mode, images/s for
 training (images seen / time in training) and inference.
 
-Run one recipe in-process: ``python -m reference.speed --lab LAB --recipe reference|lecture
+Run one recipe in-process: ``python -m harness.measure.speed --lab LAB --recipe reference|lecture
 --out result.json [--seed S] [--quick] [--data-root DIR]``.
 """
 
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from harness.data.source import DataSource
-from reference.result import ReferenceResult
+from harness.measure.reference_result import ReferenceResult
 
 RECIPES = ("reference", "lecture")
 
@@ -44,7 +44,7 @@ def run_isolated(lab: str, *, recipe: str, seed: int = 0, quick: bool = False, s
     """
     with tempfile.TemporaryDirectory(prefix="labgrade-speed-") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "reference.speed", "--lab", lab, "--recipe", recipe, "--seed", str(seed),
+        cmd = [sys.executable, "-m", "harness.measure.speed", "--lab", lab, "--recipe", recipe, "--seed", str(seed),
                "--out", str(out)]
         if quick:
             cmd.append("--quick")
@@ -94,7 +94,7 @@ def compare_speed(lab: str, *, seed: int = 0, quick: bool = False, source: DataS
         (``time_to_band``, ``wall``: lecture / reference; images/s: reference / lecture).
     """
     from harness.calibration import bands_for
-    from harness.provenance import machine_info
+    from harness.measure.provenance import machine_info
 
     mode = "quick" if quick else "full"
     bands = bands_for(lab, mode, rubric_path=rubric_path)

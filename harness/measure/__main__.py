@@ -1,4 +1,4 @@
-"""Headless entry for GPU runners: ``python -m harness.bench {run,verify} ...``.
+"""Headless entry for GPU runners: ``python -m harness.measure {run,verify} ...``.
 
 The same keyword-only functions as ``labgrade bench`` and ``labgrade reference verify``,
 without importing the ``labgrade`` CLI package (which loads the Jupyter stack that GPU
@@ -13,7 +13,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     """Parses `argv` and runs the benchmark suites or the reference gate; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m harness.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m harness.measure", description=__doc__)
     sub = parser.add_subparsers(dest="verb", required=True)
     run = sub.add_parser("run", help="benchmark suites (labgrade bench)")
     run.add_argument("--suite", action="append", dest="suites")
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ver.add_argument("--save-baseline", action="store_true")
     args = parser.parse_args(argv)
     if args.verb == "run":
-        from harness.bench.runner import bench
+        from harness.measure.runner import bench
 
         suites = args.suites or (["gpu"] if args.gpu_suite else ["models"])
         precision = args.precision or ("mixed_bfloat16" if args.gpu_suite else "float32")
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import asdict
 
     from harness.data.source import DataSource
-    from harness.verify import format_report, verify
+    from harness.measure.verify import format_report, verify
 
     kw = {"baselines_dir": args.baselines} if args.baselines else {}
     def progress(v) -> None:

@@ -32,8 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from harness.bench import baseline as bl
-from harness.bench.machine import fingerprint, fingerprint_fields, machine_info
+from harness.measure import baseline as bl
+from harness.measure.machine import fingerprint, fingerprint_fields, machine_info
 from harness.calibration import lab_module, read_band_section, result_time_to_band
 from harness.data.source import DataSource
 from harness.labs import LABS, get_lab
@@ -110,7 +110,7 @@ class VerifyReport:
 
     Attributes:
         labs: one `LabVerification` per lab, in order.
-        machine: `harness.bench.machine.machine_info` after the runs.
+        machine: `harness.measure.machine.machine_info` after the runs.
         fingerprint: the machine fingerprint (float32 precision).
         tolerance: throughput regression tolerance.
         wall_s: wall time of the whole gate.
@@ -330,7 +330,7 @@ def verify(labs: list[str] | None = None, *, quick: bool = False, source: DataSo
 def save_reference_baseline(report: VerifyReport, *, baselines_dir: Path = bl.BASELINES_DIR) -> list[Path]:
     """Stores each lab's throughput as a ``reference`` entry of its machine's baseline file
     (one file per precision the labs ran under)."""
-    from harness.bench.results import BenchRun, Measurement
+    from harness.measure.results import BenchRun, Measurement
 
     runs: dict[str, BenchRun] = {}
     for v in report.labs:

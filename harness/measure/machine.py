@@ -1,6 +1,6 @@
 """Machine info for benchmarks, and the fingerprint that keys a baseline.
 
-`machine_info` is `harness.provenance.machine_info` extended (through its hook
+`machine_info` is `harness.measure.provenance.machine_info` extended (through its hook
 mechanism) with what a throughput number depends on: the Keras backend and dtype
 policy, library versions (Keras, TensorFlow, JAX/jaxlib, PyTorch and its CUDA), the
 device's name, the NVIDIA driver and CUDA version, and whether TensorFlow is loaded in
@@ -22,7 +22,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from harness import provenance
+from harness.measure import provenance
 
 FINGERPRINT_FIELDS = ("backend", "precision", "device", "cpu", "cpu_count", "gpu_names")
 
@@ -98,7 +98,7 @@ def device_name(info: dict) -> str:
 
 
 def machine_info() -> dict:
-    """`harness.provenance.machine_info` extended by `extend` (other registered hooks still apply)."""
+    """`harness.measure.provenance.machine_info` extended by `extend` (other registered hooks still apply)."""
     return provenance.machine_info(hooks=[extend])
 
 
@@ -131,3 +131,9 @@ def fingerprint(info: dict) -> str:
         f"cpu-{fields['cpu']}-x{fields['cpu_count']}"
     slug = re.sub(r"[^a-z0-9]+", "-", f"{fields['backend']}-{fields['precision']}-{what}".lower()).strip("-")
     return f"{slug[:60]}-{digest}"
+
+
+def same_machine(a: dict, b: dict) -> bool:
+    """The one rule for "measured on the same machine": equal fingerprint fields (backend, precision,
+    device class, CPU model and count, GPU names). Used by timing checks, time limits, verify, bench."""
+    return fingerprint_fields(a) == fingerprint_fields(b)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.bench.anchors import context
-from harness.bench.baseline import Comparison
-from harness.bench.results import BenchRun
+from harness.measure.anchors import context
+from harness.measure.baseline import Comparison
+from harness.measure.results import BenchRun
 
 
 def _num(value, unit: str = "") -> str:

@@ -54,7 +54,7 @@ def context(measurements: dict, device_name: str) -> list[dict]:
     """Rows relating measurements to anchors, targets and the device peak.
 
     Args:
-        measurements: name -> `harness.bench.results.Measurement`.
+        measurements: name -> `harness.measure.results.Measurement`.
         device_name: the machine's device name (for the peak).
 
     Returns:

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from harness.bench import baseline as bl
-from harness.bench.machine import fingerprint, machine_info
-from harness.bench.results import BenchRun, Measurement
-from harness.bench.workloads import SUITES as MODEL_SUITES
-from harness.bench.workloads import Workload, block, now
+from harness.measure import baseline as bl
+from harness.measure.machine import fingerprint, machine_info
+from harness.measure.results import BenchRun, Measurement
+from harness.measure.workloads import SUITES as MODEL_SUITES
+from harness.measure.workloads import Workload, block, now
 
 SUITE_NAMES = ("tiny", "models", "gpu", "harness", "batch")
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -87,7 +87,7 @@ def time_workload(w: Workload, *, precision: str = "float32", rounds: int | None
 def harness_measurements(*, repeats: int = 10, data_root: str | Path | None = None,
                          progress: Progress | None = None) -> list[Measurement]:
     """Harness overhead (bwrap and none) and the grader's peak RSS, as measurements."""
-    from harness.bench.overhead import grader_peak_rss, overhead
+    from harness.measure.overhead import grader_peak_rss, overhead
 
     ov = overhead(repeats=repeats, data_root=data_root)
     kernel = ov["kernel_startup_s"]
@@ -125,7 +125,7 @@ def harness_measurements(*, repeats: int = 10, data_root: str | Path | None = No
 def batch_measurements(*, n: int = 20, data_root: str | Path | None = None,
                        progress: Progress | None = None) -> list[Measurement]:
     """Submissions/minute at jobs 1 and 2 (local pool), the speed-up, and the Dask overhead."""
-    from harness.bench.batch import batch_throughput
+    from harness.measure.batch import batch_throughput
 
     b = batch_throughput(n=n, data_root=data_root)
     out = []
@@ -261,7 +261,7 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
         precision: ``float32`` or ``mixed_bfloat16``.
         save: store the run as this machine's baseline under `baselines_dir`.
         compare: compare with this machine's baseline (another machine's is reported only).
-        tolerance: regression tolerance (see `harness.bench.baseline`).
+        tolerance: regression tolerance (see `harness.measure.baseline`).
         baselines_dir: folder of baseline files (default ``rubrics/baselines``).
         out: folder for ``bench-<fingerprint>-<time>.json``/``.txt`` and ``latest.json``.
         input_path: a run written earlier (by this command or ``make bench``): compare or
@@ -271,7 +271,7 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
     Returns:
         A `BenchOutcome`; its `exit_code` is what the CLI exits with.
     """
-    from harness.bench.table import format_run
+    from harness.measure.table import format_run
 
     if input_path:
         run = BenchRun.load(Path(input_path))

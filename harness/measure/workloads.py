@@ -2,7 +2,7 @@
 
 A `Workload` builds its model and inputs once (``setup``) and returns a ``step``
 callable that runs one unit of work and returns something to synchronise on. The
-runner (`harness.bench.runner`) warms up, then times each step with a device
+runner (`harness.measure.runner`) warms up, then times each step with a device
 synchronisation before the clock stops (``block``), so asynchronous GPU backends are
 measured honestly.
 

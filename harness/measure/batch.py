@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.bench.overhead import write_notebook
+from harness.measure.overhead import write_notebook
 
 
 def make_class(folder: Path, n: int) -> list[Path]:
