@@ -21,6 +21,7 @@ from harness.execute.sandbox import SandboxMode
 from harness.grading import safe_id
 from harness.labs import get_lab
 from harness.models import Execution, Submission
+from harness.rubric import load_rubric
 
 
 def _prepare(lab: str, *, data_root, sandbox: SandboxMode, weights, progress) -> tuple:
@@ -34,6 +35,13 @@ def _prepare(lab: str, *, data_root, sandbox: SandboxMode, weights, progress) ->
     sandbox_mod.require(sandbox)
     ensure_lab_data(spec, source, weights=weights, progress=progress)
     return spec, source
+
+
+def _limits(spec, *, quick: bool, timeout, cell_timeout, memory_mb) -> Limits:
+    """The lab's limits sized from the reference's measured run time on this machine, explicit values first."""
+    calibration = load_rubric(spec.id).calibration.get("quick" if quick else "full")
+    return Limits.measured(spec, quick=quick, calibration=calibration, total_timeout_s=timeout,
+                           cell_timeout_s=cell_timeout, memory_mb=memory_mb)
 
 
 def run(
@@ -76,8 +84,7 @@ def run(
     """
     submission = Submission.from_path(path, lab=lab, student_id=student_id)
     spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights, progress=progress)
-    limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
-                            memory_mb=memory_mb)
+    limits = _limits(spec, quick=quick, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     return execute(
         submission,
         artifacts_dir=Path(out) / safe_id(submission.student_id),
@@ -141,7 +148,6 @@ def grade(
     """
     from harness.batch import run_batch
     from harness.discover import discover
-    from harness.rubric import load_rubric
     from harness.score import read_overrides
 
     if cluster not in (None, "local"):
@@ -156,8 +162,7 @@ def grade(
         raise NothingToGrade(f"Nothing to grade in {', '.join(str(p) for p in paths)}: no .ipynb notebook or .py "
                              f"module was found. Skipped:\n{skipped}\nPass the folder of the students' files, one "
                              "folder per student, or the LMS export zip.")
-    limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
-                            memory_mb=memory_mb)
+    limits = _limits(spec, quick=quick, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     options = {"data_root": str(source.root) if source.root else None, "sandbox": sandbox,
                "limits": {k: v for k, v in limits.to_dict().items()},
                "weights": {k: str(v) for k, v in (weights or {}).items()}}
@@ -223,8 +228,7 @@ def check(
     except InvalidSubmission as exc:
         raise InputError(f"{exc}") from None
     spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights, progress=progress)
-    limits = Limits.for_lab(spec, quick=quick, total_timeout_s=timeout, cell_timeout_s=cell_timeout,
-                            memory_mb=memory_mb)
+    limits = _limits(spec, quick=quick, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     with tempfile.TemporaryDirectory(prefix="labgrade-check-") as private:
         grade = grade_one(path, lab=lab, out=private, quick=quick, data_root=source.root, limits=limits,
                           sandbox=sandbox, weights=weights, progress=progress)

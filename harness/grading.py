@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harness.checks import REGISTRY, CheckError, GradeContext, Verdict
 from harness.checks.bands import verified_histories
-from harness.checks.histories import matching_fit
+from harness.evaluate.histories import matching_fit
 from harness.data import DataSource
 from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
@@ -119,7 +119,9 @@ def grade_one(
     source = DataSource.resolve(data_root)
     sub = Submission.from_path(path, lab=lab, student_id=student_id)
     folder = Path(out) / submission_id(sub)
-    exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits or Limits.for_lab(spec, quick=quick),
+    limits = limits or Limits.measured(spec, quick=quick,
+                                       calibration=rubric.calibration.get("quick" if quick else "full"))
+    exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits,
                   source=source, quick=quick, sandbox_mode=sandbox, weights=weights, progress=progress)
     if progress:
         progress("measuring the exported models on held-out data")

@@ -553,6 +553,13 @@ class Measurements:
         perturb_seed: the secret seed of the held-out perturbation (instructor-only).
         seconds: wall time of the evaluation.
         evidence: contract name -> how the exported model's weights relate to the trace.
+        config: the configuration the run used (batch size, input scaling, epochs), read from the trace.
+        bands_source: where the bands that judge this run come from (the reference's own
+            configuration, a variant stored in the rubric, one calibrated on demand, or a
+            configuration the lab does not allow).
+        bands: metric -> ``{"low", "high", "mean", "values"}`` calibrated for `config` (empty: the
+            rubric's default bands apply).
+        config_allowed: False when the configuration is outside what the lab allows.
     """
 
     status: str = "skipped"
@@ -564,6 +571,10 @@ class Measurements:
     perturb_seed: int | None = None
     seconds: float = 0.0
     evidence: dict[str, ModelEvidence] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    bands_source: str = ""
+    bands: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config_allowed: bool = True
     schema_version: int = SCHEMA_VERSION
 
     def metric(self, model: str, task: str) -> Metric | None:

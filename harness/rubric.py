@@ -93,6 +93,10 @@ class Rubric:
         calibration: mode -> provenance of the bands (backend, device, seeds...).
         extra: other generated tables (e.g. reference outputs for resnet50-top3).
         path: the file it was read from.
+        variation: what a student may choose differently from the reference (``allowed``:
+            dimension -> ``[low, high]`` or a list of values; ``grid``: values calibrated in advance).
+        variants: mode -> variant key (``"batch_size=64,scaling=unit"``) -> ``{"bands": {metric: Band},
+            "calibration": provenance}``: bands measured for that configuration.
     """
 
     lab: str
@@ -103,6 +107,8 @@ class Rubric:
     calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    variation: dict[str, Any] = field(default_factory=dict)
+    variants: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def max_score(self) -> float:
@@ -195,20 +201,34 @@ def load_rubric(lab_or_path: str | Path, *, known_checks: set[str] | None = None
     for mode, metrics in (data.get("bands") or {}).items():
         if mode not in MODES:
             raise RubricError(f"{path}: [bands.{mode}]: mode must be one of {MODES}.")
-        bands[mode] = {}
-        for metric, b in metrics.items():
-            try:
-                low, high = float(b["low"]), float(b["high"])
-            except (KeyError, TypeError, ValueError):
-                raise RubricError(f"{path}: [bands.{mode}.{metric}] needs numeric low and high.") from None
-            if low > high:
-                raise RubricError(f"{path}: [bands.{mode}.{metric}]: low {low} > high {high}.")
-            bands[mode][metric] = Band(metric=metric, low=low, high=high, mean=b.get("mean"),
-                                       values=tuple(float(v) for v in b.get("values", []) if v is not None))
+        bands[mode] = {metric: _band(path, f"bands.{mode}", metric, b) for metric, b in metrics.items()}
+    variants: dict[str, dict[str, dict[str, Any]]] = {}
+    for mode, table in (data.get("variants") or {}).items():
+        if mode not in MODES or not isinstance(table, dict):
+            raise RubricError(f"{path}: [variants.{mode}]: mode must be one of {MODES}.")
+        for key, entry in table.items():
+            parsed = {m: _band(path, f"variants.{mode}.{key}", m, b) for m, b in (entry.get("bands") or {}).items()}
+            variants.setdefault(mode, {})[key] = {"bands": parsed, "calibration": dict(entry.get("calibration") or {})}
+    variation = data.get("variation") or {}
+    if not isinstance(variation, dict) or not isinstance(variation.get("allowed", {}), dict):
+        raise RubricError(f"{path}: [variation] must be a table with an 'allowed' table.")
     digest = hashlib.sha256(raw_bytes).hexdigest()[:8]
-    extra = {k: v for k, v in data.items() if k not in ("rubric", "item", "bands", "calibration")}
+    extra = {k: v for k, v in data.items() if k not in ("rubric", "item", "bands", "calibration", "variants",
+                                                         "variation")}
     return Rubric(lab=lab, version=f"{version}+{digest}", title=str(head.get("title", lab)), items=items, bands=bands,
-                  calibration=dict(data.get("calibration") or {}), extra=extra, path=path)
+                  calibration=dict(data.get("calibration") or {}), extra=extra, path=path, variation=variation,
+                  variants=variants)
+
+
+def _band(path: Path, where: str, metric: str, b: Any) -> Band:
+    try:
+        low, high = float(b["low"]), float(b["high"])
+    except (KeyError, TypeError, ValueError):
+        raise RubricError(f"{path}: [{where}.{metric}] needs numeric low and high.") from None
+    if low > high:
+        raise RubricError(f"{path}: [{where}.{metric}]: low {low} > high {high}.")
+    return Band(metric=metric, low=low, high=high, mean=b.get("mean"),
+                values=tuple(float(v) for v in b.get("values", []) if v is not None))
 
 
 def _field(path: Path, where: str, table: dict, name: str, typ: type):

@@ -36,6 +36,10 @@ RATIO_REL_TOL = 0.25
 LR_REL_TOL = 0.15
 # Seconds on the student's machine and on the grader's differ: within this factor agrees.
 TIME_FACTOR = 3.0
+# A fit state this clear (train/validation gap, or training accuracy this low) is decisive: it
+# holds on the grader's smaller quick-mode re-run as well.
+DECISIVE_GAP = 0.15
+DECISIVE_UNDERFIT = 0.5
 
 # Every lab also reads "accuracy_tolerance" (optional): the absolute tolerance for quoted accuracies,
 # e.g. from the spread of the lab's calibration runs; default ACCURACY_TOL.
@@ -62,7 +66,7 @@ MEASURED_KEYS: dict[str, dict[str, str]] = {
     },
     "optimizers": {
         "val_accuracy": "dict canonical optimizer name (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamax, "
-                        "nadam; see harness.checks.histories.canonical) -> list of validation accuracy per epoch",
+                        "nadam; see harness.evaluate.histories.canonical) -> list of validation accuracy per epoch",
     },
     "lr-schedules": {
         "val_accuracy": "dict canonical schedule name (power, exponential, piecewise, performance, 1cycle) -> list "
@@ -174,7 +178,7 @@ def _curves(measured: dict, key: str, names: tuple[str, ...]) -> dict[str, list[
     unknown = [k for k in raw if k not in names]
     if unknown:
         raise ValueError(f"measured[{key!r}] has unknown names {unknown}; use the canonical names {', '.join(names)} "
-                         "(harness.checks.histories.canonical)")
+                         "(harness.evaluate.histories.canonical)")
     return {k: _curve(v, f"{key}.{k}") for k, v in raw.items() if v is not None}
 
 
@@ -272,10 +276,13 @@ def _transfer(m: dict) -> list[Fact]:
 def _fit_fact(lab: str, train: list[float], val: list[float], val_loss: list[float] | None) -> Fact:
     state, accepted = fit_state(train[-1], val[-1], lab=lab, val_loss=val_loss)
     gap = train[-1] - val[-1]
+    # Far from every threshold, the state survives the grader's quick re-run on smaller data: a
+    # contradiction of it is penalised in quick mode too (see judge.score).
+    decisive = abs(gap) >= DECISIVE_GAP or train[-1] < DECISIVE_UNDERFIT
     return Fact("fit_state", lab, "fit_state", state, None,
                 f"{state}: train {_pct(train[-1])} vs val {_pct(val[-1])}, gap {gap:+.3f}",
                 "over- or underfitting, read from the training and validation curves",
-                params={"accept": accepted, "gap": gap, "train": train[-1], "val": val[-1]})
+                params={"accept": accepted, "gap": gap, "train": train[-1], "val": val[-1], "decisive": decisive})
 
 
 def _catsdogs(m: dict) -> list[Fact]:

@@ -12,7 +12,9 @@ agrees, contradicts or not addressed, with the claims used (clause text and offs
   saying something false about the run is worse than saying nothing.
 - Quick mode (the grader re-ran on smaller data, so its numbers and even the fit state can
   differ from the student's full run): a contradicted fact counts as addressed, is
-  reported, and costs nothing.
+  reported, and costs nothing, unless the fact is decisive (``params["decisive"]``: a fit
+  state far from every threshold, which no re-run on less data overturns): then it is
+  judged as in full mode.
 - Text copied from the lecture earns nothing for result facts: definitions and general
   rules are not claims about this run (`Claim.grounded`), and numbers the text attributes
   to the lecture or gives as examples are not checked or credited.
@@ -148,12 +150,17 @@ def score(judgement: Judgement, mode: str = "full") -> Score:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; received {mode!r}")
     possible = sum(v.fact.weight for v in judgement.verdicts)
     agree = sum(v.fact.weight for v in judgement.verdicts if v.verdict == AGREES)
-    contra = sum(v.fact.weight for v in judgement.verdicts if v.verdict == CONTRADICTS)
-    earned = agree + contra if mode == "quick" else agree - PENALTY * contra
+    decisive = sum(v.fact.weight for v in judgement.verdicts if v.verdict == CONTRADICTS and _decisive(v))
+    contra = sum(v.fact.weight for v in judgement.verdicts if v.verdict == CONTRADICTS) - decisive
+    earned = (agree + contra - PENALTY * decisive) if mode == "quick" else agree - PENALTY * (contra + decisive)
     fraction = max(0.0, min(1.0, earned / (FULL_AT * possible))) if possible else 0.0
     contradicted = [v.fact.id for v in judgement.verdicts if v.verdict == CONTRADICTS]
     missing = [v.fact.id for v in judgement.verdicts if v.verdict == NOT_ADDRESSED]
     return Score(round(fraction, 4), _message(judgement, mode), round(earned, 4), possible, contradicted, missing, mode)
+
+
+def _decisive(v: FactVerdict) -> bool:
+    return bool(v.fact.params.get("decisive"))
 
 
 def _message(j: Judgement, mode: str) -> str:
@@ -164,12 +171,14 @@ def _message(j: Judgement, mode: str) -> str:
     parts = [f"Your analysis addresses {sum(v.addressed for v in j.verdicts)} of the {n} results of this run "
              f"({len(agree)} in agreement with what the grader measured)."]
     contra = [v for v in j.verdicts if v.verdict == CONTRADICTS]
-    if contra:
-        head = ("Does not match the grader's measurement" if mode == "full" else
-                "Differs from the grader's quick re-run on smaller data (not penalised)")
+    firm = [v for v in contra if mode == "full" or _decisive(v)]
+    soft = [v for v in contra if v not in firm]
+    for head, group in (("Does not match the grader's measurement", firm),
+                        ("Differs from the grader's quick re-run on smaller data (not penalised)", soft)):
         quotes = "; ".join(f"\u201c{v.claims[0].text[:120]}\u201d ({v.fact.topic}: measured {v.fact.sentence})"
-                           for v in contra[:4] if v.claims)
-        parts.append(f"{head}: {quotes}.")
+                           for v in group[:4] if v.claims)
+        if quotes:
+            parts.append(f"{head}: {quotes}.")
     missing = [v.fact.topic for v in j.verdicts if not v.addressed]
     if missing:
         parts.append("Not discussed with this run's results: " + "; ".join(missing[:6]) + ".")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from harness.checks import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
-from harness.checks.histories import by_canonical, final, matching_fit
+from harness.evaluate.histories import by_canonical, final, matching_fit
 from harness.models import Metric
 from harness.rubric import Band, Item
 
@@ -63,11 +63,18 @@ def trusted_result(ctx: GradeContext, model: str) -> Verdict | None:
 def review_flags(ctx: GradeContext, metric: str, m: Metric, b: Band) -> list[str]:
     """Why a measured result needs a person: far above the band, or fragile under perturbation."""
     flags = []
-    margin = float(ctx.rubric.calibration.get(ctx.mode, {}).get("margin", 0.02) or 0.02)
+    margin = ctx.band_margin()
     if m.value is not None and m.value > b.high + margin:
         flags.append(f"{m.value:.1%} is above the reference band [{b.low:.1%}, {b.high:.1%}] by more than its margin "
                      f"({margin:.0%})")
-    drop_band = ctx.rubric.band(f"perturb_drop.{metric}", ctx.mode)
+    gap_band = ctx.band_or_none(f"heldout_minus_valid.{metric}")
+    if m.value is not None and m.validation is not None and gap_band is not None:
+        gap = m.value - m.validation
+        if gap > gap_band.high + PERTURB_TOLERANCE:
+            flags.append(f"{m.value:.1%} on the held-out images but {m.validation:.1%} on the validation images it was "
+                         f"developed on (+{gap:.1%}; the reference's held-out result exceeds its validation result by "
+                         f"at most {gap_band.high:+.1%}): a model that memorised the public test images looks like this")
+    drop_band = ctx.band_or_none(f"perturb_drop.{metric}")
     if m.value is not None and m.perturbed is not None and drop_band is not None:
         drop = m.value - m.perturbed
         if drop > drop_band.high + PERTURB_TOLERANCE:
@@ -168,7 +175,9 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
         return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     exp = ctx.export("histories")
     found = by_canonical(exp.data if exp else {})
-    bands = {m.split(".", 1)[1]: b for m, b in ctx.rubric.bands.get(ctx.mode, {}).items() if m.startswith(prefix + ".")}
+    names = {m for m in ctx.rubric.bands.get(ctx.mode, {}) if m.startswith(prefix + ".")} | {
+        m for m in ctx.measurements.bands if m.startswith(prefix + ".")}
+    bands = {m.split(".", 1)[1]: ctx.band(m) for m in sorted(names)}
     if not bands:
         raise CheckError(f"no {ctx.mode}-mode bands named {prefix}.* in {ctx.rubric.path}; run "
                          f"`labgrade reference calibrate {ctx.lab.id}`")
@@ -243,3 +252,46 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
                               "0.2; check the Dropout layers and rates.", **evidence)
     return Verdict.failed(f"Final epoch: {text}: validation accuracy is far above training accuracy, more than "
                           "dropout 0.2 explains (is the dropout rate much higher?).", **evidence)
+
+
+@register("ranking")
+def ranking(ctx: GradeContext, item: Item) -> Verdict:
+    """The comparison under the student's own conditions: orderings the reference always shows are kept.
+
+    For this run's configuration (batch size, scaling, epochs), the reference's per-seed
+    final values of ``<prefix>.<key>`` say which runs beat which in every seed (a robust
+    ordering, e.g. Adam ahead of plain SGD after 10 epochs). The student's verified
+    histories must keep those orderings (within a small tolerance); pairs the seeds do not
+    order robustly are not judged. This is what the lab is about, whatever the exact recipe.
+    """
+    prefix, log = item_param(item, "metric_prefix", "final_val_accuracy"), item_param(item, "log", "val_accuracy")
+    tolerance = float(item_param(item, "tolerance", 0.005))
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
+    verified, _ = verified_histories(ctx)
+    student = {key: final(hist, log) for key, (_, hist) in verified.items()}
+    student = {k: v for k, v in student.items() if v is not None}
+    reference = {}
+    for key in student:
+        b = ctx.band_or_none(f"{prefix}.{key}")
+        if b is not None and len(b.values) >= 3:
+            reference[key] = b.values
+    names = {key: verified[key][0] for key in student}
+    pairs = [(a, b) for a in reference for b in reference if a != b and min(reference[a]) > max(reference[b])]
+    evidence = {"student": {k: round(v, 4) for k, v in student.items()}, "robust_pairs": len(pairs),
+                "configuration": ctx.measurements.config, "bands_source": ctx.measurements.bands_source}
+    if len(student) < 2:
+        return Verdict.failed("At least two verified runs are needed to compare them.", **evidence)
+    if not pairs:
+        return Verdict(1.0, f"{len(student)} runs compared; under this configuration the reference's runs are too close "
+                            "to each other for any ordering to be required.", evidence)
+    broken = [(a, b) for a, b in pairs if student[a] < student[b] - tolerance]
+    evidence["broken"] = [f"{a}<{b}" for a, b in broken]
+    if not broken:
+        return Verdict(1.0, f"The comparison holds: all {len(pairs)} orderings the reference shows in every seed under "
+                            "your configuration appear in your runs too.", evidence)
+    shown = "; ".join(f"{names[a]} ended at {student[a]:.1%}, below {names[b]} ({student[b]:.1%})" for a, b in broken[:4])
+    return Verdict(1 - len(broken) / len(pairs),
+                   f"{len(broken)} of {len(pairs)} orderings that the reference shows in every seed under your "
+                   f"configuration are reversed in your runs: {shown}. Check that each run uses the same model, data "
+                   "and number of epochs, and the optimizer or schedule settings the lab asks for.", evidence)

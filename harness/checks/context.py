@@ -88,13 +88,26 @@ class GradeContext:
         """``quick`` or ``full``: which bands apply."""
         return "quick" if self.execution.quick else "full"
 
+    def band_or_none(self, metric: str) -> Band | None:
+        """The band of `metric` for this run's configuration (a variant's when one applies), or None."""
+        variant = self.measurements.bands.get(metric)
+        if variant is not None:
+            return Band(metric=metric, low=float(variant["low"]), high=float(variant["high"]), mean=variant.get("mean"),
+                        values=tuple(float(v) for v in variant.get("values") or ()))
+        return self.rubric.band(metric, self.mode)
+
+    def band_margin(self) -> float:
+        """How much the bands were widened beyond the reference's runs (the calibration's margin)."""
+        cal = self.rubric.calibration.get(self.mode, {})
+        return float(cal.get("margin") or 0.02)
+
     def band(self, metric: str) -> Band:
-        """The calibrated band for `metric` in this mode.
+        """The calibrated band for `metric` for this run's configuration, in this mode.
 
         Raises:
-            CheckError: when the rubric has no band for it (calibration missing).
+            CheckError: when no band exists for it (calibration missing).
         """
-        band = self.rubric.band(metric, self.mode)
+        band = self.band_or_none(metric)
         if band is None:
             raise CheckError(
                 f"no {self.mode}-mode band for {metric!r} in {self.rubric.path}; run "

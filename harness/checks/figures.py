@@ -1,29 +1,169 @@
-"""Are the required graphs there, non-empty, made by the training cells?"""
+"""The graphs a lab requires, judged as data: a curve counts when it is the run's history, not pixels.
+
+The trace records the structure of every figure rendered (axes, labels, each line's
+data, images). A required plot is found when some figure has lines whose values equal
+what a verified training run logged (accuracy or loss per epoch, or the learning rate
+per epoch), or an image for the sample. Empty axes, decorative images and curves of
+invented numbers never count. Requirements are declared per lab in the rubric::
+
+    params = { require = [
+        { kind = "curves", metrics = ["accuracy", "val_accuracy", "loss", "val_loss"], label = "..." },
+        { kind = "comparison", metrics = ["val_accuracy", "accuracy", "val_loss", "loss"], runs = 8, label = "..." },
+        { kind = "lr", runs = 5, label = "..." },
+        { kind = "models", models = ["model_A", "model_B", "model_B_on_A"], label = "..." },
+        { kind = "image", label = "..." } ] }
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from harness.checks import register
 from harness.checks.context import GradeContext, Verdict, item_param
+from harness.models import FigureData, TraceEvent
 from harness.rubric import Item
+
+REL_TOL = 1e-3
+ABS_TOL = 1e-6
+CURVE_METRICS = ("accuracy", "val_accuracy", "loss", "val_loss")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One verified per-epoch series: which fit, which quantity, the values."""
+
+    fit: TraceEvent
+    metric: str
+    values: tuple[float, ...]
+
+
+LR_KEYS = ("lr", "lr_end", "learning_rate")
+
+
+def verified_series(ctx: GradeContext) -> list[Series]:
+    """Every per-epoch series recorded by complete fits: each logged metric, the learning rate at the
+    start (``lr``) and end (``lr_end``) of each epoch, and the same series of consecutive fits of one
+    model joined end to end (fine-tuning in two phases plotted as one curve)."""
+    fits = [f for f in ctx.fits() if f.complete and f.epoch_logs]
+    out = []
+    for fit in fits:
+        out += _series_of(fit, fit.epoch_logs)
+    by_model: dict[str, list[TraceEvent]] = {}
+    for fit in fits:
+        by_model.setdefault(fit.model_id, []).append(fit)
+    for chain in by_model.values():
+        if len(chain) > 1:
+            out += _series_of(chain[-1], [e for f in chain for e in f.epoch_logs])
+    return out
+
+
+def _series_of(fit: TraceEvent, epochs: list) -> list[Series]:
+    out = []
+    for key in sorted({k for e in epochs for k in e.logs}):
+        vals = [e.logs.get(key) for e in epochs]
+        if all(v is not None for v in vals):
+            out.append(Series(fit, key, tuple(float(v) for v in vals)))
+    for key, attr in (("lr", "lr"), ("lr_end", "lr_end")):
+        vals = [getattr(e, attr) for e in epochs]
+        if all(v is not None for v in vals):
+            out.append(Series(fit, key, tuple(float(v) for v in vals)))
+    return out
+
+
+def _same(ys: list, values: tuple[float, ...]) -> bool:
+    """True when plotted `ys` are `values` (as fractions or as percentages), point for point."""
+    if len(ys) != len(values) or not values:
+        return False
+    for scale in (1.0, 100.0):
+        if all(y is not None and math.isclose(y, v * scale, rel_tol=REL_TOL, abs_tol=ABS_TOL * scale)
+               for y, v in zip(ys, values)):
+            return True
+    return False
+
+
+def matched_lines(fig: FigureData, series: list[Series]) -> list[tuple[int, dict, Series]]:
+    """(axes index, line, the verified series it plots) for every line of `fig` that is a recorded series."""
+    out = []
+    for a, axes in enumerate(fig.axes):
+        for line in axes.get("lines", []) if isinstance(axes.get("lines"), list) else []:
+            if not isinstance(line, dict) or not isinstance(line.get("y"), list):
+                continue
+            ys = line["y"]
+            if line.get("n") not in (None, len(ys)):  # down-sampled: too long to be a per-epoch curve here
+                continue
+            hit = next((s for s in series if _same(ys, s.values)), None)
+            if hit is not None:
+                out.append((a, line, hit))
+    return out
+
+
+def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData], series: list[Series]) -> tuple[bool, str]:
+    kind = req.get("kind")
+    label = str(req.get("label") or kind)
+    metrics = tuple(req.get("metrics") or CURVE_METRICS)
+    if kind == "image":
+        ok = any(axes.get("images") for fig in figures for axes in fig.axes)
+        return ok, "" if ok else f"{label}: no figure shows an image"
+    if kind == "lr":
+        pool = [s for s in series if s.metric in LR_KEYS]
+        need = int(req.get("runs", 1))
+        # A constant learning rate is not a schedule's curve: only varying ones count as the lr plot.
+        pool = [s for s in pool if len(set(s.values)) > 1] or pool
+        best = max((len({id(s.fit) for _, _, s in matched_lines(f, pool)}) for f in figures), default=0)
+        ok = best >= need
+        return ok, "" if ok else (f"{label}: a plot of the learning rate per epoch of {need} runs was expected; "
+                                  f"the best figure shows {best}")
+    pool = [s for s in series if s.metric in metrics]
+    if kind == "curves":
+        ok = any(matched_lines(f, pool) for f in figures)
+        return ok, "" if ok else (f"{label}: no curve equals a training history of this run ({', '.join(metrics)} "
+                                  "per epoch); plot history.history[...] after training")
+    if kind == "comparison":
+        need = int(req.get("runs", 2))
+        best = 0
+        for fig in figures:
+            per_axes: dict[int, set[int]] = {}
+            for a, _, s in matched_lines(fig, pool):
+                per_axes.setdefault(a, set()).add(id(s.fit))
+            best = max([best, *(len(v) for v in per_axes.values())])
+        ok = best >= need
+        return ok, "" if ok else (f"{label}: one plot comparing the curves of {need} runs was expected; the best "
+                                  f"plot compares {best}")
+    if kind == "models":
+        wanted = [m for m in req.get("models", []) if isinstance(m, str)]
+        ids = {m: ctx.model_id(m) for m in wanted}
+        shown = {s.fit.model_id for f in figures for _, _, s in matched_lines(f, pool)}
+        missing = [m for m in wanted if ids[m] is None or ids[m] not in shown]
+        ok = not missing
+        return ok, "" if ok else f"{label}: no curve of the training of {', '.join(missing)}"
+    return False, f"{label}: unknown requirement kind {kind!r} in the rubric"
 
 
 @register("figures")
 def figures(ctx: GradeContext, item: Item) -> Verdict:
-    """At least ``min_figures`` non-blank figures; with ``training_cells``, one at or after the first fit."""
-    want = int(item_param(item, "min_figures", 1))
-    figs = [f for f in ctx.execution.figures if not f.blank]
-    blank = len(ctx.execution.figures) - len(figs)
-    if item_param(item, "training_cells", False):
-        fits = ctx.fits()
-        first_fit = min((t.cell_index for t in fits if t.cell_index >= 0), default=None)
-        if first_fit is not None:
-            after = [f for f in figs if f.cell_index >= first_fit]
-            if not after and figs:
-                return Verdict(0.5, f"{len(figs)} figure(s), but none after training (first fit in cell "
-                                    f"{first_fit}): plot the training curves (accuracy and loss per epoch).")
-    if len(figs) >= want:
-        return Verdict.passed(f"{len(figs)} figure(s) displayed.", figures=len(figs), blank=blank)
-    note = f" ({blank} blank)" if blank else ""
-    return Verdict(len(figs) / want, f"Expected at least {want} figure(s); found {len(figs)}{note}. Plot the "
-                                     "learning curves with matplotlib and display them (plt.show()).",
-                   {"figures": len(figs), "blank": blank})
+    """The plots the lab requires, each showing data a verified training run produced."""
+    required = [r for r in item_param(item, "require", []) if isinstance(r, dict)]
+    data = ctx.execution.figure_data
+    shown = [f for f in data if any(a.get("lines") or a.get("images") for a in f.axes)]
+    evidence = {"figures_rendered": len(data), "with_data": len(shown)}
+    if not required:
+        want = int(item_param(item, "min_figures", 1))
+        ok = len(shown) >= want
+        return Verdict(1.0 if ok else len(shown) / want,
+                       f"{len(shown)} figure(s) with data." if ok else
+                       f"Expected at least {want} figure(s) showing data; found {len(shown)}.", evidence)
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace", **evidence)
+    series = verified_series(ctx)
+    results = [_requirement(r, ctx, shown, series) for r in required]
+    evidence["requirements"] = [{"label": r.get("label", r.get("kind")), "found": ok} for r, (ok, _) in
+                                zip(required, results)]
+    done = sum(ok for ok, _ in results)
+    if done == len(results):
+        return Verdict(1.0, f"All {len(results)} required plot(s) show this run's data.", evidence)
+    problems = [why for ok, why in results if not ok]
+    blank = len(data) - len(shown)
+    note = f" ({blank} figure(s) were empty)" if blank else ""
+    return Verdict(done / len(results), "Missing or not matching: " + "; ".join(problems) + f"{note}. Plot the "
+                   "values the training returned (history.history[...]) and show the figure (plt.show()).", evidence)

@@ -14,7 +14,7 @@ import numpy as np
 from harness.checks import register
 from harness.checks.bands import verified_histories
 from harness.checks.context import GradeContext, Verdict
-from harness.checks.histories import by_canonical, matching_fit
+from harness.evaluate.histories import by_canonical, matching_fit
 from harness.rubric import Item
 
 R2_MIN = 0.995

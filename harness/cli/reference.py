@@ -1,7 +1,7 @@
 """``labgrade reference``: run a lab's reference, calibrate its bands, compare its speed.
 
 Thin layer: parsing and printing only. The work is done by keyword-only functions in
-`harness.calibration` and `reference.speed`; defaults are read from their signatures.
+`harness.calibration` and `harness.measure.speed`; defaults are read from their signatures.
 """
 
 from __future__ import annotations
@@ -114,10 +114,26 @@ def run_cmd(lab, seed, quick, backend, data_root, config_pairs, out_dir):
 @click.option("--dry-run", is_flag=True, help="Measure and print, do not write the rubric.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Where each run's result.json and figures go (default reports/calibration/<lab>/).")
-def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, rubric_path, dry_run, out_dir):
+@click.option("--variant", is_flag=True,
+              help="The --config values are a student's valid choice (batch size, scaling, epochs): store the bands "
+                   "as [variants.<mode>.\"<key>\"] next to the defaults instead of replacing them.")
+@click.option("--grid", is_flag=True,
+              help="Calibrate every configuration of the rubric's [variation] grid that differs from the defaults "
+                   "(each stored as a variant).")
+def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, rubric_path, dry_run, out_dir, variant,
+                  grid):
     """Run LAB's reference over N seeds, apply the olympic rule, write the bands into the rubric."""
     _set_backend(backend)
-    from harness.calibration import calibrate
+    from harness.calibration import calibrate, grid_configs
+
+    if grid:
+        for config in grid_configs(lab, rubric_path=Path(rubric_path) if rubric_path else None):
+            click.echo(f"Calibrating {lab} ({'quick' if quick else 'full'}) variant {config} over {seeds} seeds...")
+            cal = calibrate(lab, seeds=seeds, quick=quick, source=_source(data_root), config=config, margin=margin,
+                            rubric_path=Path(rubric_path) if rubric_path else None, write=not dry_run, variant=True)
+            for name, b in cal.section.get("bands", {}).items():
+                click.echo(f"  {name:32s} [{b['low']:.4f}, {b['high']:.4f}]  mean {b['mean']:.4f}")
+        return
 
     def progress(res):
         shown = ", ".join(f"{k}={v:.4f}" for k, v in list(res.metrics.items())[:4])
@@ -127,7 +143,7 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
     out = Path(out_dir) if out_dir else Path("reports") / "calibration" / lab
     cal = calibrate(lab, seeds=seeds, quick=quick, source=_source(data_root), config=_parse_config(config_pairs),
                     margin=margin, rubric_path=Path(rubric_path) if rubric_path else None, write=not dry_run,
-                    out_dir=out, on_result=progress)
+                    out_dir=out, on_result=progress, variant=variant)
     for name, b in cal.section.get("bands", {}).items():
         click.echo(f"  {name:32s} [{b['low']:.4f}, {b['high']:.4f}]  mean {b['mean']:.4f}  std {b['std']:.4f}")
     ttb = cal.section["calibration"]["throughput"]["time_to_band_s"]
@@ -151,7 +167,7 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
 def compare_cmd(lab, seed, quick, backend, data_root, config_pairs, json_path, write):
     """Speed: LAB's reference vs the lecture's recipe, run the same way, back to back."""
     _set_backend(backend)
-    from reference.speed import compare_speed, format_comparison
+    from harness.measure.speed import compare_speed, format_comparison
 
     cmp = compare_speed(lab, seed=seed, quick=quick, source=_source(data_root), config=_parse_config(config_pairs))
     click.echo(format_comparison(cmp))

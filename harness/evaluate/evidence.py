@@ -7,7 +7,7 @@ the model file it loaded and compares them with the state the record claims:
 * every exported weight must equal the last recorded state of its variable (the end of
   a fit, or a traced ``set_weights``/``load_weights``/``load_model``);
 * weights a fit recorded as frozen must not have changed during that fit;
-* a history counts only when a recorded fit logged the same values (`harness.checks.histories`).
+* a history counts only when a recorded fit logged the same values (`harness.evaluate.histories`).
 """
 
 from __future__ import annotations

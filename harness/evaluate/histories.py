@@ -1,4 +1,4 @@
-"""Histories exported by a submission, matched against the training trace.
+"""Trace queries: histories exported by a submission, matched against the training trace.
 
 A history is a dict the submission hands over; on its own it proves nothing. A
 history counts only when some traced ``fit`` call logged the same values, epoch by

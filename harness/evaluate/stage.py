@@ -18,6 +18,7 @@ from harness.data.catalog import MissingDataError
 from harness.data.source import DataSource
 from harness.evaluate.evidence import cross_check
 from harness.evaluate.service import EvaluationFailed, EvaluationService, shared_service
+from harness.evaluate.variants import ONDEMAND_SEEDS, resolve
 from harness.execute.untrusted import integer, number
 from harness.labs import LabSpec
 from harness.models import Execution, Measurements, Metric, ModelFacts
@@ -52,6 +53,15 @@ NEEDS: dict[str, Callable[[Item], list[Need]]] = {
 }
 
 
+# What the analysis facts of each lab are built from (see harness.checks.analysis.measured_for).
+ANALYSIS_NEEDS: dict[str, list[Need]] = {
+    "dropout": [("metric", "model", "fashion10"), ("metric", "model_no_dropout", "fashion10")],
+    "fashion-transfer": [("metric", "model_A", "A"), ("metric", "model_B", "B"), ("metric", "model_B_on_A", "B")],
+    "cats-dogs": [("metric", "model", "catsdogs"), ("sample", "model", "sample-image:dog")],
+    "resnet50-top3": [("resnet",)],
+}
+
+
 def training_input(execution: Execution, model_name: str) -> dict | None:
     """Value range of the arrays the exported model was last fit on (None for datasets/generators)."""
     exp = execution.exports.get(model_name)
@@ -67,12 +77,18 @@ def request_for(execution: Execution, *, lab: LabSpec, rubric: Rubric, artifacts
     """The worker request: models to load, metrics and samples to measure, reference outputs to compute."""
     needs: list[Need] = []
     for item in rubric.items:
-        if item.check in NEEDS:
-            needs += [n for n in NEEDS[item.check](item) if n not in needs]
+        wanted = NEEDS[item.check](item) if item.check in NEEDS else []
+        if item.check == "analysis":
+            wanted = ANALYSIS_NEEDS.get(lab.id, [])
+        needs += [n for n in wanted if n not in needs]
     models = {}
     for name, exp in execution.exports.items():
         if exp.kind == "model" and exp.found and exp.path:
             models[name] = {"path": str((Path(artifacts) / exp.path).resolve()), "max_params": lab.max_params}
+    required = set(lab.names(required_only=True))
+    # Optional models (model_no_dropout) are measured only when exported; a missing required one is
+    # reported by the worker as "not exported".
+    needs = [n for n in needs if n[0] == "resnet" or n[1] in models or n[1] in required]
     request = {"lab": lab.id, "quick": execution.quick, "data_root": str(source.root) if source.root else None,
                "cache_dir": str(source.derived_dir), "salt": execution.integrity.salt,
                "perturb_seed": secrets.randbelow(2**31), "models": models, "metrics": [], "samples": []}
@@ -102,7 +118,8 @@ def _resnet_request(source: DataSource, weights: dict[str, Path] | None) -> dict
 
 def measure(execution: Execution, *, lab: LabSpec, rubric: Rubric, artifacts: Path, source: DataSource,
             weights: dict[str, Path] | None = None, service: EvaluationService | None = None,
-            timeout_s: float | None = None) -> Measurements:
+            timeout_s: float | None = None, defaults: dict | None = None, ondemand: bool = True,
+            ondemand_seeds: int = ONDEMAND_SEEDS) -> Measurements:
     """Measures what the rubric needs; a failing evaluation becomes a status, never an exception.
 
     Args:
@@ -114,10 +131,20 @@ def measure(execution: Execution, *, lab: LabSpec, rubric: Rubric, artifacts: Pa
         weights: application -> weights file the submission was given for ``weights="imagenet"``.
         service: the evaluation process (default: this process's shared one).
         timeout_s: time limit of the evaluation.
+        defaults: the reference's default configuration (default: read from the rubric's calibration).
+        ondemand: calibrate a configuration variant that has no bands yet (see `variants.resolve`).
+        ondemand_seeds: seeds of such a calibration.
     """
     t0 = time.monotonic()
     request = request_for(execution, lab=lab, rubric=rubric, artifacts=artifacts, source=source, weights=weights)
     result = Measurements(perturb_seed=request["perturb_seed"])
+    mode = "quick" if execution.quick else "full"
+    resolved = resolve(execution, lab=lab, rubric=rubric, source=source, ondemand=ondemand, seeds=ondemand_seeds,
+                       defaults=defaults if defaults is not None else
+                       dict(rubric.calibration.get(mode, {}).get("config") or {}))
+    result.config, result.bands_source, result.config_allowed = resolved.config, resolved.source, resolved.allowed
+    result.bands = {m: {"low": b.low, "high": b.high, "mean": b.mean, "values": list(b.values)}
+                    for m, b in resolved.bands.items()}
     if not request["models"] and not request.get("resnet_reference"):
         result.detail = "nothing to measure (no model was exported)"
         for name, exp in execution.exports.items():

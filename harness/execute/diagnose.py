@@ -121,12 +121,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         api="pretrained weights download",
         error=r"(URL fetch failure|Exception: URL|HTTP Error|Name or service not known|urlopen error)",
-        source=r"weights\s*=\s*['\"]imagenet|MobileNet|ResNet50|applications",
-        message="Keras tried to download pretrained weights that this grader does not have, and the sandbox has "
-                "no network. Offline graders provide MobileNetV2 alpha 0.35 and MobileNet alpha 0.25 (not the "
-                "default alpha 1.0).",
-        replacement="keras.applications.MobileNetV2(alpha=0.35, include_top=False, weights='imagenet', "
-                    "input_shape=(224, 224, 3))",
+        source=r"weights\s*=\s*['\"]imagenet|MobileNet|ResNet50|VGG|Xception|Inception|EfficientNet|applications",
+        message="Keras tried to download pretrained weights ({file}) that this grader does not have, and the code "
+                "ran without network access, so the model could not be built.",
+        replacement="the same call works once {file} is available: graders provide it in the data root "
+                    "(keras-home/models/{file}) or with --weights; on your own machine, run once online so Keras "
+                    "caches it in ~/.keras/models/",
     ),
     Rule(
         api="keras.wrappers.scikit_learn",
@@ -146,6 +146,15 @@ _DECAY = Rule(
                 "initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-4)) (power scheduling with c=1), or "
                 "a keras.callbacks.LearningRateScheduler",
 )
+
+
+_WEIGHTS_FILE = re.compile(r"([\w.-]+\.(?:h5|keras|weights\.h5))")
+
+
+def _weights_file(text: str) -> str:
+    """The weights file named in a failed download's error message (the URL's last part)."""
+    m = _WEIGHTS_FILE.search(text)
+    return m.group(1) if m else "the weights file"
 
 
 def diagnose(cells: list[Cell], trace: list[TraceEvent]) -> list[Diagnosis]:
@@ -174,8 +183,10 @@ def diagnose(cells: list[Cell], trace: list[TraceEvent]) -> list[Diagnosis]:
             key = (rule.api, cell.index)
             if key not in seen:
                 seen.add(key)
-                found.append(Diagnosis(api=rule.api, message=rule.message, replacement=rule.replacement,
-                                       cell_index=cell.index, severity="error"))
+                file = _weights_file(text)
+                found.append(Diagnosis(api=rule.api, message=rule.message.replace("{file}", file),
+                                       replacement=rule.replacement.replace("{file}", file), cell_index=cell.index,
+                                       severity="error"))
     for ev in trace:
         if ev.optimizer_config.get("ignored_decay") is not None:
             key = (_DECAY.api, ev.cell_index)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from harness.checks.histories import canonical, matching_fit
+from harness.evaluate.histories import canonical, matching_fit
 from harness.models import Execution, TraceEvent
 from harness.report.svg import Chart, Series
 from harness.rubric import Band

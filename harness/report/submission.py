@@ -50,6 +50,7 @@ class ItemView:
     override_comment: str = ""
     overridden: bool = False
     flag: str = ""
+    claims: list[dict] | None = None
 
 
 @lru_cache(maxsize=16)
@@ -101,13 +102,25 @@ def _items(grade: Grade, *, student_view: bool, exe: Execution) -> tuple[list[It
     else:
         fb = {}
         rows = [ItemView(item=c.item, name=c.name, status=c.status, score=c.score, max_score=c.max_score,
-                         message=c.message, visibility=c.visibility, evidence=list(c.evidence.items()), flag=c.flag)
+                         message=c.message, visibility=c.visibility,
+                         evidence=[(k, v) for k, v in c.evidence.items() if k != "analysis"], flag=c.flag,
+                         claims=_claims(c.evidence))
                 for c in grade.lab_result.checks]
     for row in rows:
         ov = overrides.get(row.item)
         if ov is not None:
             row.overridden, row.automatic, row.override_comment = True, ov.automatic, ov.comment
     return rows, fb
+
+
+def _claims(evidence: dict) -> list[dict] | None:
+    """Each fact of the run, its verdict and the student's words behind it (the analysis item's reasoning)."""
+    analysis = evidence.get("analysis") if isinstance(evidence, dict) else None
+    facts = analysis.get("facts") if isinstance(analysis, dict) else None
+    if not isinstance(facts, list):
+        return None
+    return [{"measured": str(f.get("measured", ""))[:300], "verdict": str(f.get("verdict", "")),
+             "quotes": [str(q)[:300] for q in (f.get("quotes") or [])[:4]]} for f in facts[:40] if isinstance(f, dict)]
 
 
 def _score(grade: Grade | None, fb: dict, student_view: bool) -> dict:

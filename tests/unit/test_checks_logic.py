@@ -8,7 +8,7 @@ import pytest
 from harness.checks import REGISTRY
 from harness.checks.analysis import claimed_accuracies
 from harness.checks.context import GradeContext
-from harness.checks.histories import by_canonical, canonical, matching_fit
+from harness.evaluate.histories import by_canonical, canonical, matching_fit
 from harness.checks.predictions import parse_top3
 from harness.checks.schedules import fit_1cycle, fit_exponential, fit_performance, fit_piecewise, fit_power
 from harness.data import DataSource
