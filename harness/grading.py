@@ -1,102 +1,64 @@
-"""Grading one submission: execute (or reuse an Execution), run every rubric check, write the results.
+"""The grading pipeline for one submission: execute -> evaluate -> checks -> score -> results.
 
-Files written per submission, in ``OUT/<submission-id>/``:
-``execution.json`` (what ran), ``grade.json`` (every item, with instructor-only
-evidence), ``results.json`` (Gradescope's autograder format, hidden items marked
-hidden), ``feedback.json`` (student-facing: visible items only, hidden ones counted).
+Each stage is a function of the previous stage's value::
+
+    Submission --execute()--> Execution --measure()--> Measurements --run_checks()--> LabResult
+               --make_grade()--> Grade --write_result()--> OUT/<submission>/ (JSON files)
+
+`grade_one` runs the whole pipeline and returns every stage value in memory (the
+reports are rendered from those, nothing is read back); `regrade_one` starts again from
+the stored Execution and Measurements of an earlier run, measuring again only what a
+changed rubric newly needs from the stored exported models.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import time
 from pathlib import Path
 
-from harness.checks import REGISTRY, CheckError, GradeContext, Verdict
-from harness.checks.bands import verified_histories
-from harness.evaluate.histories import matching_fit
+from harness import results
+from harness.checks import GradeContext, load_rubric, run_checks
 from harness.data import DataSource
+from harness.evaluate.stage import measure, request_for
 from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
 from harness.labs import LabSpec, get_lab
-from harness.evaluate.stage import measure
-from harness.models import Execution, Grade, LabResult, Measurements, Override, Submission
+from harness.models import Execution, Grade, Measurements, Override, Submission
 from harness.report import gradescope
-from harness.rubric import Rubric, load_rubric
-from harness.score import check_result, make_grade
+from harness.rubric import Rubric
+from harness.score import make_grade
 from harness.serialize import write_atomic
-
-
-NO_RESULTS = ("This item discusses the results of training, but no model or history in this run comes from a "
-              "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
-              "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
-
-
-def verified_training(ctx: GradeContext) -> bool:
-    """True when some exported model or history of the run was produced by a verified fit."""
-    if any(ev.status == "consistent" and ev.trained for ev in ctx.measurements.evidence.values()):
-        return True
-    if not ctx.execution.integrity.ok:
-        return False
-    for name in ("history", "history_no_dropout"):
-        exp = ctx.export(name)
-        if exp is not None and isinstance(exp.data, dict) and matching_fit(exp.data, ctx.execution.trace,
-                                                                             lab=ctx.lab) is not None:
-            return True
-    return bool(ctx.export("histories")) and bool(verified_histories(ctx)[0])
-
-
-def safe_id(student_id: str) -> str:
-    """A file-system-safe id for a results folder (never empty, never a dot-name)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._")[:80] or "submission"
-
-
-def submission_id(sub: Submission) -> str:
-    """The results-folder id of a submission."""
-    return safe_id(sub.student_id)
 
 
 def grade_execution(execution: Execution, *, measurements: Measurements, rubric: Rubric, source: DataSource,
                     artifacts: Path, lab: LabSpec | None = None, weights: dict[str, Path] | None = None,
-                    overrides: list[Override] | None = None) -> Grade:
-    """Runs every rubric check on an execution and the grader's measurements. Never raises for a check's failure.
+                    overrides: list[Override] | None = None, late: dict | None = None) -> Grade:
+    """Checks and score: every rubric item judged, overrides and the late penalty applied.
 
-    A check that cannot run (no band calibrated, data missing) scores 0 with status
-    ``error`` and says why; an unexpected exception in a check is reported the same way.
-    Items that discuss results (``requires = "trained"``) score 0 with the reason when
-    no model or history of the run comes from a verified training run.
+    Never raises for a check's failure.
     """
     lab = lab or get_lab(rubric.lab)
-    t0 = time.monotonic()
     ctx = GradeContext(execution=execution, lab=lab, rubric=rubric, source=source, artifacts=Path(artifacts),
                        measurements=measurements, weights=weights)
-    results = []
-    trained = verified_training(ctx)
-    for item in rubric.items:
-        fn = REGISTRY[item.check]
-        try:
-            if item.requires == "trained" and not trained:
-                verdict = Verdict(0.0, NO_RESULTS, {"requires": "trained"})
-            else:
-                verdict = fn(ctx, item)
-        except CheckError as exc:
-            verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
-        except Exception as exc:  # a bug in a check must not lose the other items
-            verdict = Verdict(0.0, f"Not graded automatically: internal check error ({type(exc).__name__}: "
-                                   f"{str(exc)[:300]}).", error=True)
-        results.append(check_result(item, verdict))
-    lab_result = LabResult(lab=lab.id, rubric_version=rubric.version, checks=results, metrics=ctx.metrics,
-                           seconds=round(time.monotonic() - t0, 3))
-    return make_grade(execution, lab_result, rubric, overrides)
+    return make_grade(execution, run_checks(ctx, rubric), rubric, overrides, late=late)
 
 
-def write_results(grade: Grade, execution: Execution, folder: Path) -> None:
-    """Writes grade.json, results.json (Gradescope) and feedback.json (student view) atomically."""
-    write_atomic(folder / "grade.json", grade.to_json())
-    write_atomic(folder / "results.json", json.dumps(gradescope.results_json(grade, execution), indent=2))
-    write_atomic(folder / "feedback.json", json.dumps(gradescope.student_feedback(grade, execution), indent=2))
+def write_result(result: results.SubmissionResult) -> None:
+    """The stage values of `result` into its folder: measurements, grade, results.json (Gradescope), feedback.json.
+
+    (execution.json is written by `execute` itself, so that a killed grader still leaves it.)
+    """
+    folder = result.folder
+    results.write_stage(folder / results.MEASUREMENTS, result.measurements)
+    if result.origin:
+        results.write_origin(folder, result.origin)
+    if result.grade is not None:
+        results.write_stage(folder / results.GRADE, result.grade)
+        write_atomic(folder / results.RESULTS,
+                     json.dumps(gradescope.results_json(result.grade, result.execution), indent=2))
+        write_atomic(folder / results.FEEDBACK_JSON,
+                     json.dumps(gradescope.student_feedback(result.grade, result.execution), indent=2))
 
 
 def grade_one(
@@ -111,23 +73,87 @@ def grade_one(
     weights: dict[str, Path] | None = None,
     overrides: list[Override] | None = None,
     student_id: str | None = None,
+    origin: dict | None = None,
+    late: dict | None = None,
+    rubric: Rubric | None = None,
     progress: ProgressFn | None = None,
-) -> Grade:
-    """Executes and grades one submission, writing everything into ``out/<submission-id>/``."""
+) -> results.SubmissionResult:
+    """Runs the whole pipeline on one submission; writes ``out/<submission>/``; returns every stage value.
+
+    Args:
+        path: the ``.ipynb`` or ``.py`` file.
+        lab: lab id.
+        out: results folder.
+        quick: quick mode (small data; quick-mode bands).
+        data_root: offline data root (default: ``$LABGRADE_DATA``, else Keras' cache).
+        limits: resource limits (default: the lab's, sized from the reference's measured time).
+        sandbox: ``"auto"``, ``"bwrap"`` or ``"none"``.
+        weights: application -> weights file used for ``weights="imagenet"``.
+        overrides: manual grades merged over the automatic ones.
+        student_id: defaults to the file's stem.
+        origin: where the file came from (LMS metadata), stored as ``submission.json``.
+        late: the late policy's verdict for this submission (`harness.lms.late.LateResult.to_dict`
+            plus ``basis``); its penalty is a line of the grade.
+        rubric: grade with this rubric (default: the lab's ``rubrics/<lab>.toml``).
+        progress: called with short progress lines.
+    """
     spec = get_lab(lab)
-    rubric = load_rubric(lab)
+    rubric = rubric or load_rubric(lab)
     source = DataSource.resolve(data_root)
     sub = Submission.from_path(path, lab=lab, student_id=student_id)
-    folder = Path(out) / submission_id(sub)
+    folder = Path(out) / results.folder_name(sub.student_id)
     limits = limits or Limits.measured(spec, quick=quick,
                                        calibration=rubric.calibration.get("quick" if quick else "full"))
-    exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits,
-                  source=source, quick=quick, sandbox_mode=sandbox, weights=weights, progress=progress)
+    exe = execute(sub, artifacts_dir=folder, lab=spec, limits=limits, source=source, quick=quick,
+                  sandbox_mode=sandbox, weights=weights, progress=progress)
     if progress:
         progress("measuring the exported models on held-out data")
     measurements = measure(exe, lab=spec, rubric=rubric, artifacts=folder, source=source, weights=weights)
     grade = grade_execution(exe, measurements=measurements, rubric=rubric, source=source, artifacts=folder, lab=spec,
-                            weights=weights, overrides=overrides)
-    write_atomic(folder / "measurements.json", measurements.to_json())
-    write_results(grade, exe, folder)
-    return grade
+                            weights=weights, overrides=overrides, late=late)
+    result = results.SubmissionResult(folder=folder, execution=exe, measurements=measurements, grade=grade,
+                                      origin=origin or {})
+    write_result(result)
+    return result
+
+
+def regrade_one(folder: Path, *, rubric: Rubric, source: DataSource, weights: dict[str, Path] | None = None,
+                overrides: list[Override] | None = None,
+                late: dict | None = None) -> tuple[results.SubmissionResult, list[str]]:
+    """Grades a stored run again with `rubric`, without executing anything.
+
+    The stored Measurements are reused when they hold everything the rubric needs;
+    otherwise the exported models stored in the folder are measured again (the
+    evaluation worker, no notebook is run). Manual overrides of the stored grade are kept
+    unless `overrides` replaces them; the stored late verdict is kept unless `late` replaces it.
+
+    Returns:
+        The new result, and the items whose evidence is not stored (they need a re-run).
+    """
+    stored = results.read_result(folder)
+    exe = stored.execution
+    spec = get_lab(rubric.lab)
+    measurements = stored.measurements
+    needs_rerun: list[str] = []
+    wanted = request_for(exe, lab=spec, rubric=rubric, artifacts=folder, source=source, weights=weights)
+    have = set(measurements.metrics) | {f"{k}" for k in measurements.samples}
+    missing = [f"{m['model']}:{m['task']}" for m in wanted["metrics"] if f"{m['model']}:{m['task']}" not in have]
+    missing += [f"{s['model']}:{s['key']}" for s in wanted["samples"] if f"{s['model']}:{s['key']}" not in have]
+    if missing or (wanted.get("resnet_reference") and not measurements.reference):
+        models_stored = all((Path(folder) / m["path"]).is_file() for m in wanted["models"].values())
+        if models_stored:
+            measurements = measure(exe, lab=spec, rubric=rubric, artifacts=folder, source=source, weights=weights)
+        else:
+            needs_rerun = missing
+    keep = overrides if overrides is not None else [
+        Override(item=o.item, points=o.points, comment=o.comment) for o in (stored.grade.overrides if stored.grade
+                                                                              else [])
+        if any(i.id == o.item for i in rubric.items)]
+    if late is None and stored.grade is not None and stored.grade.late:
+        late = {k: v for k, v in stored.grade.late.items() if k != "penalty_points"}
+    grade = grade_execution(exe, measurements=measurements, rubric=rubric, source=source, artifacts=folder, lab=spec,
+                            weights=weights, overrides=keep, late=late)
+    result = results.SubmissionResult(folder=Path(folder), execution=exe, measurements=measurements, grade=grade,
+                                      origin=stored.origin)
+    write_result(result)
+    return result, needs_rerun

@@ -7,7 +7,7 @@ code uses, so a student who follows the lecture complies without reading a spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 

@@ -673,6 +673,9 @@ class Grade:
         execution_time_s: wall time of the execution.
         isolation: how the graded run was contained (``bwrap`` or ``limits-only``): a grade
             from a run that was not isolated is shown as such everywhere.
+        raw_score: the score before the late penalty (equal to `score` without one).
+        late: the late policy's verdict (``status``, ``fraction``, ``points``, ``line``,
+            ``flagged``...; see `harness.lms.late.LateResult`); empty without a policy.
     """
 
     submission: Submission
@@ -686,6 +689,8 @@ class Grade:
     graded_at: str = ""
     execution_time_s: float = 0.0
     isolation: str = ""
+    raw_score: float | None = None
+    late: dict[str, Any] = field(default_factory=dict)
 
     @property
     def flags(self) -> list[str]:

@@ -29,9 +29,19 @@ def check_result(item: Item, verdict: Verdict) -> CheckResult:
                        visibility=item.visibility, flag=verdict.flag)
 
 
+def late_penalty(late: dict | None, raw: float, max_score: float) -> float:
+    """Points a late policy's verdict takes off `raw` (``basis``: the score or the maximum)."""
+    if not late:
+        return 0.0
+    fraction = float(late.get("fraction") or 0.0)
+    base = max_score if late.get("basis") == "max" else raw
+    return round(min(raw, max(0.0, fraction * base)), 3)
+
+
 def make_grade(execution: Execution, lab_result: LabResult, rubric: Rubric,
-               overrides: list[Override] | None = None) -> Grade:
-    """The Grade of one submission, with `overrides` applied on top of the automatic scores."""
+               overrides: list[Override] | None = None, late: dict | None = None) -> Grade:
+    """The Grade of one submission, with `overrides` applied on top of the automatic scores and the late
+    policy's penalty (a visible line of the grade) taken off the total."""
     checks = [replace(c) for c in lab_result.checks]
     applied: list[Override] = []
     by_id = {c.item: c for c in checks}
@@ -43,10 +53,14 @@ def make_grade(execution: Execution, lab_result: LabResult, rubric: Rubric,
         applied.append(Override(item=ov.item, points=ov.points, comment=ov.comment, automatic=target.score))
         target.score = ov.points
     lab_result = replace(lab_result, checks=checks)
+    raw = round(sum(c.score for c in checks), 3)
+    penalty = late_penalty(late, raw, rubric.max_score)
     return Grade(
         submission=execution.submission,
         lab_result=lab_result,
-        score=round(sum(c.score for c in checks), 3),
+        score=round(raw - penalty, 3),
+        raw_score=raw,
+        late={**late, "penalty_points": penalty} if late else {},
         max_score=rubric.max_score,
         execution_status=execution.status,
         overrides=applied,

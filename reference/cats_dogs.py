@@ -32,7 +32,7 @@ from reference.catsdogs_data import CLASS_INDICES, catsdogs_arrays, load_split
 from reference.config import merge_config
 from reference.figures import plot_history
 from reference.images import augment_batch, decode
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize, throughput
 from reference.training import accuracy_from_probs
 

@@ -24,7 +24,7 @@ from reference.fashion_data import fashion_splits, perturbed_heldout, scaled
 from reference.fashion_models import dropout_mlp
 from reference.figures import plot_history
 from reference.optimizers import make_optimizer
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, fit_measured, infer_images_per_s
 

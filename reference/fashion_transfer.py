@@ -28,7 +28,7 @@ from reference.config import merge_config
 from reference.fashion_data import fashion_splits, perturbed_heldout, scaled, split_task_ab
 from reference.fashion_models import transfer_mlp
 from reference.figures import plot_history
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, fit_measured, infer_images_per_s
 

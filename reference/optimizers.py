@@ -23,7 +23,7 @@ from reference.config import merge_config
 from reference.fashion_data import fashion_splits, scaled
 from reference.fashion_models import selu_mlp
 from reference.figures import plot_comparison
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, fit_measured, infer_images_per_s
 

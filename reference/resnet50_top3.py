@@ -32,7 +32,7 @@ from harness.data.catalog import RESNET50, MissingDataError
 from harness.data.source import DataSource, file_sha256
 from harness.evaluate.resnet import Classifier, decode_top, load_class_index
 from reference.config import merge_config
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 
 LAB = "resnet50-top3"
 PRIMARY = "top1_prob.cat.jpg"

@@ -16,13 +16,13 @@ import uuid
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from harness.batch.task import grade_task
+from harness.batch.task import GradeJob, TaskResult, grade_task
 from harness.labs import get_lab
 
 
 @contextmanager
 def dask_executor(*, scheduler: str | None = None, local_workers: int | None = None,
-                  connect_timeout_s: float = 30.0) -> Iterator[Callable[[list[dict]], Iterator[dict]]]:
+                  connect_timeout_s: float = 30.0) -> Iterator[Callable[[list[GradeJob]], Iterator[TaskResult]]]:
     """An executor for `harness.batch.run_batch` backed by Dask.
 
     Args:
@@ -34,7 +34,7 @@ def dask_executor(*, scheduler: str | None = None, local_workers: int | None = N
     Raises:
         OSError: when the scheduler cannot be reached (the message names the address).
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # heavy: imported only when a cluster is used
 
     cluster = None
     if scheduler:
@@ -51,23 +51,22 @@ def dask_executor(*, scheduler: str | None = None, local_workers: int | None = N
         workers = client.scheduler_info().get("workers", {})
         has_gpu = any("GPU" in (w.get("resources") or {}) for w in workers.values())
 
-        def run(jobs: list[dict]) -> Iterator[dict]:
+        def run(jobs: list[GradeJob]) -> Iterator[TaskResult]:
             from distributed import as_completed
 
             tag = uuid.uuid4().hex[:8]
             futures = {}
             for job in jobs:
-                resources = {"GPU": 1} if has_gpu and get_lab(job["lab"]).accelerator else None
-                fut = client.submit(grade_task, job, key=f"labgrade-{job['sid']}-{tag}", pure=False,
+                resources = {"GPU": 1} if has_gpu and get_lab(job.lab).accelerator else None
+                fut = client.submit(grade_task, job, key=f"labgrade-{job.sid}-{tag}", pure=False,
                                     resources=resources)
-                futures[fut] = job["sid"]
+                futures[fut] = job.sid
             for fut in as_completed(futures):
                 sid = futures[fut]
                 try:
                     yield fut.result()
                 except Exception:
-                    yield {"sid": sid, "error": "the Dask task failed:\n" + traceback.format_exc()[-4000:],
-                           "wall_s": 0.0}
+                    yield TaskResult(sid=sid, error="the Dask task failed:\n" + traceback.format_exc()[-4000:])
                 finally:
                     fut.release()
 

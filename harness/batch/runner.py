@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -14,11 +14,12 @@ from typing import Callable, Iterator
 from harness import __version__
 from harness.batch.progress import Progress
 from harness.batch.store import ResultKey, ResultStore
-from harness.batch.task import grade_task
+from harness.batch.task import GradeJob, TaskResult, grade_task
 from harness.discover import Discovery
-from harness.grading import safe_id
+from harness.execute import Limits
 from harness.labs import get_lab
-from harness.serialize import write_atomic
+from harness.report.site import write_class_outputs
+from harness.results import folder_name
 
 MAX_WORKER_RESTARTS = 5
 
@@ -46,27 +47,49 @@ class BatchSummary:
 
 
 def _jobs(found: Discovery, store: ResultStore, *, lab: str, rubric_version: str, quick: bool, force: bool,
-          options: dict, overrides: dict, summary: BatchSummary) -> list[tuple[dict, ResultKey]]:
-    import hashlib
-
+          options: JobOptions, overrides: dict, assignments: dict, summary: BatchSummary
+          ) -> list[tuple[GradeJob, ResultKey]]:
     jobs = []
     for f in found.found:
         data = f.path.read_bytes()
-        sid = safe_id(f.student_id)
+        sid = folder_name(f.student_id)
         key = ResultKey(sha256=hashlib.sha256(data).hexdigest(), rubric_version=rubric_version,
                         harness_version=__version__, quick=quick)
         if not force and store.is_done(sid, key):
             summary.skipped.append(sid)
             continue
-        job = {"name": f.path.name, "data": data, "student_id": f.student_id, "sid": sid, "lab": lab, "quick": quick,
-               **options,
-               "overrides": [{"item": o.item, "points": o.points, "comment": o.comment}
-                             for o in overrides.get(f.student_id, []) or overrides.get(sid, [])]}
+        assigned = assignments.get(f.student_id)
+        job = GradeJob(sid=sid, name=f.path.name, data=data, student_id=f.student_id, lab=lab, quick=quick,
+                       limits=options.limits, sandbox=options.sandbox, data_root=options.data_root,
+                       weights=dict(options.weights),
+                       overrides=list(overrides.get(f.student_id, []) or overrides.get(sid, [])),
+                       origin=assigned.origin if assigned else {"original_name": f.path.name},
+                       late=assigned.late if assigned else None, rubric_toml=options.rubric_toml)
         jobs.append((job, key))
     return jobs
 
 
-def local_executor(jobs: list[dict], workers: int, fn: Callable[[dict], dict] = grade_task) -> Iterator[dict]:
+@dataclass
+class JobOptions:
+    """What every job of a batch shares.
+
+    Attributes:
+        limits: resource limits per submission.
+        sandbox: sandbox mode.
+        data_root: the data root (a path valid on the workers) or None.
+        weights: application -> weights file path.
+        rubric_toml: the text of a rubric file to grade with (None: the lab's own).
+    """
+
+    limits: Limits
+    sandbox: str = "bwrap"
+    data_root: str | None = None
+    weights: dict[str, str] = field(default_factory=dict)
+    rubric_toml: str | None = None
+
+
+def local_executor(jobs: list[GradeJob], workers: int,
+                   fn: Callable[[GradeJob], TaskResult] = grade_task) -> Iterator[TaskResult]:
     """Runs jobs on `workers` local processes; yields results as they finish.
 
     A worker that dies (a grader bug, not a submission: those are sandboxed) breaks
@@ -88,8 +111,7 @@ def local_executor(jobs: list[dict], workers: int, fn: Callable[[dict], dict] = 
                     try:
                         yield fut.result()
                     except BrokenProcessPool:
-                        yield {"sid": job["sid"], "error": "the worker process died while grading this submission",
-                               "wall_s": 0.0}
+                        yield TaskResult(sid=job.sid, error="the worker process died while grading this submission")
                         pending = [j for j in futures.values()]
                         futures = {}
                         break
@@ -99,7 +121,7 @@ def local_executor(jobs: list[dict], workers: int, fn: Callable[[dict], dict] = 
             restarts += 1
             if restarts > MAX_WORKER_RESTARTS:
                 for job in pending:
-                    yield {"sid": job["sid"], "error": "not graded: worker processes kept dying", "wall_s": 0.0}
+                    yield TaskResult(sid=job.sid, error="not graded: worker processes kept dying")
                 return
 
 
@@ -109,12 +131,13 @@ def run_batch(
     lab: str,
     out: Path,
     rubric_version: str,
+    options: JobOptions,
     quick: bool = False,
     jobs: int = 1,
     force: bool = False,
-    options: dict | None = None,
     overrides: dict | None = None,
-    executor: Callable[[list[dict]], Iterator[dict]] | None = None,
+    assignments: dict | None = None,
+    executor: Callable[[list[GradeJob]], Iterator[TaskResult]] | None = None,
     progress: Progress | None = None,
     on_result: Callable[[str], None] | None = None,
 ) -> BatchSummary:
@@ -125,28 +148,30 @@ def run_batch(
         lab: lab id.
         out: results folder.
         rubric_version: the rubric's version (part of the resume key).
+        options: what every job shares (limits, sandbox, data root, weights).
         quick: quick mode.
         jobs: local worker processes (ignored when `executor` is given).
         force: regrade even when a stored result matches.
-        options: task options: data_root, limits (dict), sandbox, weights.
         overrides: student id -> list of Override.
+        assignments: student id -> `harness.lms.course.Assignment` (LMS metadata, roster identity, late verdict).
         executor: a function running jobs and yielding results (e.g. on a Dask cluster);
             default: a local process pool of `jobs` workers.
         progress: progress reporter (default: stderr).
         on_result: called with each committed submission id.
 
     Returns:
-        The `BatchSummary`; `out/grades.csv` and `out/class_stats.json` are rebuilt from
-        every stored result, so they are consistent with the folders even after a crash.
+        The `BatchSummary`; the class outputs (grades.csv, items.csv, class_stats.json, the
+        dashboard) are rebuilt from every stored result, so they are consistent with the folders
+        even after a crash.
     """
     t0 = time.monotonic()
     get_lab(lab)
     store = ResultStore(out)
     summary = BatchSummary(problems=list(found.problems))
     leftovers = store.recover()
-    todo = _jobs(found, store, lab=lab, rubric_version=rubric_version, quick=quick, force=force,
-                 options=options or {}, overrides=overrides or {}, summary=summary)
-    keys = {job["sid"]: key for job, key in todo}
+    todo = _jobs(found, store, lab=lab, rubric_version=rubric_version, quick=quick, force=force, options=options,
+                 overrides=overrides or {}, assignments=assignments or {}, summary=summary)
+    keys = {job.sid: key for job, key in todo}
     progress = progress or Progress(len(todo))
     if leftovers:
         progress.note(f"removed {len(leftovers)} unfinished result(s) left by an interrupted run")
@@ -156,37 +181,18 @@ def run_batch(
     run = executor or (lambda js: local_executor(js, max(1, jobs)))
     if todo:
         for result in run([job for job, _ in todo]):
-            sid = result["sid"]
-            summary.per_submission_s[sid] = round(result.get("wall_s", 0.0), 2)
-            if "error" in result:
-                summary.failed[sid] = result["error"]
-                progress.update(f"{sid}: NOT GRADED ({result['error'].strip().splitlines()[-1][:80]})", failed=True)
+            summary.per_submission_s[result.sid] = round(result.wall_s, 2)
+            if result.error is not None:
+                summary.failed[result.sid] = result.error
+                progress.update(f"{result.sid}: NOT GRADED ({result.error.strip().splitlines()[-1][:80]})",
+                                failed=True)
                 continue
-            store.commit(sid, keys[sid], result["files"])
-            summary.graded.append(sid)
-            progress.update(f"{sid}: {result['status']}, {result['score']:g}/{result['max_score']:g}")
+            store.commit(result.sid, keys[result.sid], result.files)
+            summary.graded.append(result.sid)
+            progress.update(f"{result.sid}: {result.status}, {result.score:g}/{result.max_score:g}")
             if on_result:
-                on_result(sid)
-    write_class_outputs(out, summary)
+                on_result(result.sid)
+    write_class_outputs(out, run_summary={"graded": len(summary.graded), "skipped": len(summary.skipped),
+                                          "failed": summary.failed, "problems": summary.problems})
     summary.wall_s = round(time.monotonic() - t0, 2)
     return summary
-
-
-def write_class_outputs(out: Path, summary: BatchSummary | None = None) -> None:
-    """Rebuilds grades.csv and class_stats.json from the stored results."""
-    from harness.report.tables import load_grades, write_grades_csv
-
-    write_grades_csv(out)
-    grades, problems = load_grades(out)
-    try:
-        from harness.report.stats import class_stats
-    except ImportError:  # pragma: no cover - the reports package provides it
-        return
-    stats = class_stats(grades)
-    if summary is not None:
-        stats["run"] = {"graded": len(summary.graded), "skipped": len(summary.skipped),
-                        "failed": summary.failed, "problems": summary.problems + problems}
-    write_atomic(Path(out) / "class_stats.json", json.dumps(stats, indent=2, default=str))
-    from harness.report.site import render_site
-
-    render_site(Path(out), reports=False)  # each submission's page was rendered by its worker

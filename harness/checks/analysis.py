@@ -17,10 +17,10 @@ a person can still override the item.
 from __future__ import annotations
 
 from harness.analysis import facts_for, judge, score
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.bands import verified_histories
 from harness.checks.context import GradeContext, Verdict, item_param
-from harness.evaluate.histories import final, matching_fit
+from harness.evaluate.histories import matching_fit
 from harness.checks.predictions import models_per_call
 from harness.evaluate.catsdogs import mapping_from_order
 from harness.rubric import Item

@@ -9,7 +9,7 @@ full credit silently (memorised public test sets look exactly like that).
 
 from __future__ import annotations
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
 from harness.evaluate.histories import by_canonical, final, matching_fit
 from harness.models import Metric

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict
 from harness.rubric import Item
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict, item_param
 from harness.models import FigureData, TraceEvent
 from harness.rubric import Item

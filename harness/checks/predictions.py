@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
 from harness.evaluate.catsdogs import RANGES, mapping_from_order
 from harness.models import CallRecord

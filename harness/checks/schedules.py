@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.bands import verified_histories
 from harness.checks.context import GradeContext, Verdict
 from harness.evaluate.histories import by_canonical, matching_fit

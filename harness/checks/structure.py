@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict, item_param
 from harness.evaluate.catsdogs import mapping_from_order
 from harness.rubric import Item

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict
-from harness.measure.machine import machine_info, same_machine
+from harness.machine import machine_info, same_machine
 from harness.rubric import Item
 
 

@@ -6,7 +6,7 @@ unfreeze, compile again (with a lower learning rate), fit more.
 
 from __future__ import annotations
 
-from harness.checks import register
+from harness.checks.registry import register
 from harness.checks.bands import trusted_result
 from harness.checks.context import GradeContext, Verdict
 from harness.evaluate.evidence import changed, frozen_violations

@@ -32,6 +32,8 @@ def main():
       labgrade grade submissions/ --lab cats-dogs       instructors: grade a class, write grades.csv
       labgrade run alice.ipynb --lab cats-dogs          execute and summarise one submission (no grading)
       labgrade report OUT                               re-render the reports of a graded class
+      labgrade regrade OUT                              recompute grades after a rubric change (no re-run)
+      labgrade export OUT --format canvas --to g.csv    gradebook CSV for Canvas/Moodle/Blackboard/nbgrader
       labgrade reference calibrate cats-dogs --seeds 5  measure the reference bands
       labgrade data status --data-root DIR              what data is present offline
     Every command takes --help.
@@ -46,6 +48,7 @@ def main():
 def _register() -> None:
     from harness.cli.data import data
     from harness.cli.bench import bench_command
+    from harness.cli.classwork import export_command, regrade_command
     from harness.cli.demo import demo_command
     from harness.cli.grade import check_command, grade_command
     from harness.cli.lms import discover_command, gradescope_bundle_command
@@ -63,6 +66,8 @@ def _register() -> None:
     main.add_command(discover_command)
     main.add_command(gradescope_bundle_command)
     main.add_command(similarity_command)
+    main.add_command(regrade_command)
+    main.add_command(export_command)
     try:
         from harness.cli.reference import reference
     except ImportError:  # reference commands land with the reference implementations

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from harness import api
-from harness.cli.options import (data_root_option, default, lab_option, limit_options, parse_weights, quick_option,
-                                 sandbox_option, weights_option)
+from harness.cli.options import (course_options, data_root_option, default, lab_option, limit_options, parse_weights,
+                                 quick_option, sandbox_option, weights_option)
 from harness.errors import EXIT_FAILED, EXIT_OK
 
 LIMITS_ONLY_NOTICE = ("notice: bubblewrap is not installed, so your notebook ran with resource limits only (no network "
@@ -32,13 +32,17 @@ def _progress(enabled: bool):
 @click.option("--cluster", type=click.Choice(["local"]), help="Start a Dask LocalCluster of --jobs workers.")
 @click.option("--overrides", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of manual grades: submission,item,points,comment (merged over the automatic scores).")
+@click.option("--rubric", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Grade with this rubric TOML (default: the lab's rubrics/<lab>.toml).")
+@course_options
 @limit_options
 @quick_option
 @data_root_option
 @sandbox_option(api.grade)
 @weights_option
-def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, timeout, cell_timeout, memory_mb,
-                  quick, data_root, sandbox, weights):
+def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, rubric, lms, tz, roster, due, grace, late_per,
+                  late_rate, late_cap, hard_deadline, extensions, missing, timeout, cell_timeout, memory_mb, quick,
+                  data_root, sandbox, weights):
     """Grade submissions: files, folders (a file or a folder per student) or LMS export zips.
 
     Untrusted code never runs without namespace isolation: without bubblewrap this
@@ -48,13 +52,18 @@ def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, t
     feedback.json and execution.json, and for the class OUT/grades.csv, OUT/items.csv
     (each item's maximum), OUT/class_stats.json and the dashboard OUT/index.html.
     Rerunning the same command skips what is already graded (resumes after a crash);
-    --force regrades. Exit codes: 0 grading ran, whatever the scores; 1 some submission
+    --force regrades. With --roster every submission is joined to a student (the
+    dashboard lists students without a submission and unknown submitters); with --due
+    the late policy takes its penalty as a visible line of each grade. Both are kept in
+    OUT/class.json for `labgrade regrade` and `labgrade export`. Exit codes: 0 grading ran, whatever the scores; 1 some submission
     could not be graded at all; 2 bad input (nothing to grade, missing data, no sandbox).
     """
     summary = api.grade(list(paths), lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
                         cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
                         weights=parse_weights(weights), overrides=overrides, jobs=jobs, force=force,
-                        scheduler=scheduler, cluster=cluster)
+                        scheduler=scheduler, cluster=cluster, lms=lms, tz=tz, roster=roster, due=due, grace=grace,
+                        late_per=late_per, late_rate=late_rate, late_cap=late_cap, hard_deadline=hard_deadline,
+                        extensions=extensions, missing=missing, rubric=rubric)
     for problem in summary.problems:
         click.echo(f"warning: {problem}", err=True)
     for sid, error in summary.failed.items():

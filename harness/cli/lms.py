@@ -11,7 +11,7 @@ import click
 
 from harness.cli.options import default, lab_option, quick_option
 from harness.discover import discover
-from harness.lms.autograder import write_bundle
+from harness.autograder import write_bundle
 from harness.lms.found import LMS_NAMES, Discovery
 from harness.lms.roster import RosterError, RosterMatch, match_roster, read_roster
 from harness.lms.times import format_local

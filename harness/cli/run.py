@@ -12,7 +12,7 @@ from harness.cli.options import (data_root_option, default, lab_option, limit_op
                                  sandbox_option, weights_option)
 from harness.cli.streams import reserved_stdout
 from harness.cli.summary import execution_summary
-from harness.grading import safe_id
+from harness.results import folder_name
 
 
 @click.command("run")
@@ -43,4 +43,4 @@ def run_command(submission, lab, timeout, cell_timeout, memory_mb, out, as_json,
     if as_json:
         click.echo(exe.to_json())
     else:
-        click.echo(execution_summary(exe, artifacts=Path(out) / safe_id(exe.submission.student_id)))
+        click.echo(execution_summary(exe, artifacts=Path(out) / folder_name(exe.submission.student_id)))

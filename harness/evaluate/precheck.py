@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.execute.untrusted import UntrustedDataError, parse_json
+from harness.untrusted import UntrustedDataError, parse_json
 
 MAX_ARCHIVE_BYTES = 2 << 30
 MAX_CONFIG_BYTES = 8 << 20

@@ -18,7 +18,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from harness.execute.untrusted import UntrustedDataError, parse_json
+from harness.untrusted import UntrustedDataError, parse_json
 from harness.execute.watchdog import Watchdog
 
 MEMORY_MB = 4096

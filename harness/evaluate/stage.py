@@ -19,7 +19,7 @@ from harness.data.source import DataSource
 from harness.evaluate.evidence import cross_check
 from harness.evaluate.service import EvaluationFailed, EvaluationService, shared_service
 from harness.evaluate.variants import ONDEMAND_SEEDS, resolve
-from harness.execute.untrusted import integer, number
+from harness.untrusted import integer, number
 from harness.labs import LabSpec
 from harness.models import Execution, Measurements, Metric, ModelFacts
 from harness.rubric import Item, Rubric

@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.evaluate.histories import by_canonical, matching_fit
 from harness.data.source import DataSource
-from harness.execute.untrusted import UntrustedDataError, load_json_file
+from harness.untrusted import UntrustedDataError, load_json_file
 from harness.labs import LabSpec
 from harness.models import Execution, TraceEvent
 from harness.rubric import Band, Rubric
@@ -186,7 +186,7 @@ def calibrate_now(lab: str, mode: str, config: dict, *, source: DataSource, seed
                    "out": str(path)}
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
         try:
-            subprocess.run([sys.executable, "-m", "harness.evaluate.ondemand", json.dumps(request)], env=env,
+            subprocess.run([sys.executable, "-m", "harness.calibration", json.dumps(request)], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=ONDEMAND_TIMEOUT_S,
                            check=False)
         except subprocess.TimeoutExpired:

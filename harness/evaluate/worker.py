@@ -25,7 +25,7 @@ from harness.evaluate.loading import EvaluationError, load_exported_model
 from harness.evaluate.precheck import check_archive
 from harness.evaluate.structure import layer_table
 from harness.execute.inkernel.common import fingerprint_array, variable_values
-from harness.execute.untrusted import sanitize
+from harness.untrusted import sanitize
 
 _MODELS: dict[str, Any] = {}
 

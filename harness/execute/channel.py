@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.execute.untrusted import UntrustedDataError, parse_json
+from harness.untrusted import UntrustedDataError, parse_json
 
 MAX_LINE = 4 << 20
 MAX_TOTAL = 256 << 20

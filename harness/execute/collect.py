@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execute.channel import ChannelReport
-from harness.execute.untrusted import UntrustedDataError, copy_regular, integer, number
+from harness.untrusted import UntrustedDataError, copy_regular, integer, number
 from harness.labs import LabSpec
 from harness.models import CallRecord, EpochLog, ErrorInfo, Export, FigureData, TraceEvent, TraceIntegrity
 

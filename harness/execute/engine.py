@@ -21,7 +21,7 @@ from harness.execute.capture import CHATTER
 from harness.execute.channel import ChannelReport
 from harness.execute.limits import Limits
 from harness.execute.sandbox import SandboxPlan
-from harness.execute.untrusted import UntrustedDataError, load_json_file
+from harness.untrusted import UntrustedDataError, load_json_file
 from harness.execute.workspace import Workspace
 from harness.models import Cell, Figure
 

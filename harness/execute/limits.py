@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from harness.labs import LabSpec
-from harness.measure.machine import machine_info, same_machine
+from harness.machine import machine_info, same_machine
 
 # Time limits from the reference's measured run time on this machine: generous for a student's
 # slower code, tight enough that a hung submission does not hold a worker for an hour.

@@ -23,7 +23,7 @@ from harness.execute import capture, engine
 from harness.execute.channel import TraceChannel
 from harness.execute.engine import Clock, EngineResult, RunRequest
 from harness.execute.source import read_module
-from harness.execute.untrusted import UntrustedDataError, read_bytes, read_head
+from harness.untrusted import UntrustedDataError, read_bytes, read_head
 from harness.execute.watchdog import Watchdog
 from harness.models import Cell, ErrorInfo
 

@@ -29,7 +29,7 @@ from harness.execute.channel import TraceChannel
 from harness.execute.engine import Clock, EngineResult, RunRequest
 from harness.execute.sandbox import SandboxPlan
 from harness.execute.source import read_notebook
-from harness.execute.untrusted import read_text_tail
+from harness.untrusted import read_text_tail
 from harness.execute.watchdog import Watchdog
 from harness.models import Cell
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.measure.machine import fingerprint_fields
+from harness.machine import fingerprint_fields
 from harness.measure.results import BenchRun
 from harness.labs import PROJECT_ROOT
 from harness.serialize import write_atomic

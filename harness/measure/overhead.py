@@ -169,8 +169,9 @@ def _rss_worker(notebook: str, lab: str, sandbox_mode: str, data_root: str | Non
         if grade:
             from harness.grading import grade_one
 
-            g = grade_one(notebook, lab=lab, out=Path(tmp) / "out", quick=True, data_root=data_root, sandbox=sandbox_mode)
-            status = g.execution_status
+            result = grade_one(notebook, lab=lab, out=Path(tmp) / "out", quick=True, data_root=data_root,
+                               sandbox=sandbox_mode)
+            status = result.grade.execution_status
         else:
             status = execute_once(Path(notebook), lab=lab, sandbox_mode=sandbox_mode, data_root=data_root,
                                   workdir=Path(tmp))["status"]

@@ -61,8 +61,8 @@ class BenchRun:
     """Everything one benchmark invocation measured.
 
     Attributes:
-        machine: `harness.measure.machine.machine_info` at the end of the run.
-        fingerprint: `harness.measure.machine.fingerprint` of `machine`.
+        machine: `harness.machine.machine_info` at the end of the run.
+        fingerprint: `harness.machine.fingerprint` of `machine`.
         suites: suites that ran.
         started: ISO time (UTC).
         wall_s: wall time of the whole run.

@@ -12,6 +12,8 @@ Suites:
 * ``harness``: per-submission harness overhead beyond a bare kernel start-up, with
   bubblewrap and without; the grader's own peak RSS.
 * ``batch``: submissions/minute at jobs 1 and 2; Dask ``LocalCluster`` overhead.
+* ``regrade``: a rubric change applied to a graded class of real submissions
+  (``labgrade regrade``) against executing them again.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from pathlib import Path
 from typing import Callable
 
 from harness.measure import baseline as bl
-from harness.measure.machine import fingerprint, machine_info
+from harness.machine import fingerprint, machine_info
+from harness.measure.regrade import regrade_speed
 from harness.measure.results import BenchRun, Measurement
 from harness.measure.workloads import SUITES as MODEL_SUITES
 from harness.measure.workloads import Workload, block, now
 
-SUITE_NAMES = ("tiny", "models", "gpu", "harness", "batch")
+SUITE_NAMES = ("tiny", "models", "gpu", "harness", "batch", "regrade")
 PRECISIONS = ("float32", "mixed_bfloat16")
 SLOWDOWN_ENV = "LABGRADE_BENCH_SLOWDOWN"
 Progress = Callable[[str], None]
@@ -149,6 +152,24 @@ def batch_measurements(*, n: int = 20, data_root: str | Path | None = None,
     return out
 
 
+def regrade_measurements(*, n: int = 20, data_root: str | Path | None = None,
+                         progress: Progress | None = None) -> list[Measurement]:
+    """Seconds per submission to regrade after a rubric change, to grade (execute) it, and their ratio."""
+    r = regrade_speed(n=n, data_root=data_root)
+    definition = (f"{n} real {r['lab']} submissions (quick mode, distinct seeds) graded with api.grade(jobs="
+                  f"{r['jobs']}), then one item's points doubled and api.regrade(out, rubric=...) run")
+    out = [Measurement("regrade_s_per_submission", "s", r["regrade_s_per_submission"], False, compare=False,
+                       info={"definition": definition, "regrade_wall_s": r["regrade_wall_s"]}),
+           Measurement("grade_task_s_median", "s", r["grade_task_s_median"], False, compare=False,
+                       info={"definition": definition, "grade_wall_s": r["grade_wall_s"],
+                             "task_s": r["grade_task_s"]}),
+           Measurement("regrade_speedup", "x", r["speedup"], True, compare=False,
+                       info={"definition": "median grading task time / regrade time per submission; target >= 50"})]
+    if progress:
+        progress("regrade: " + ", ".join(f"{m.name}={m.value:.3g}" for m in out))
+    return out
+
+
 def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str = "float32",
                rounds: int | None = None, warmup: int | None = None, data_root: str | Path | None = None, slowdown: float | None = None,
                repeats: int = 10, batch_n: int = 20, only: list[str] | None = None,
@@ -199,6 +220,9 @@ def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: 
                     run.add(m)
             elif suite == "batch":
                 for m in batch_measurements(n=batch_n, data_root=data_root, progress=progress):
+                    run.add(m)
+            elif suite == "regrade":
+                for m in regrade_measurements(n=batch_n, data_root=data_root, progress=progress):
                     run.add(m)
         except Exception as exc:
             run.errors[suite] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"

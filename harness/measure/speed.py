@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from harness.data.source import DataSource
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 
 RECIPES = ("reference", "lecture")
 
@@ -94,7 +94,7 @@ def compare_speed(lab: str, *, seed: int = 0, quick: bool = False, source: DataS
         (``time_to_band``, ``wall``: lecture / reference; images/s: reference / lecture).
     """
     from harness.calibration import bands_for
-    from harness.measure.provenance import machine_info
+    from harness.machine import machine_info
 
     mode = "quick" if quick else "full"
     bands = bands_for(lab, mode, rubric_path=rubric_path)

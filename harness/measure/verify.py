@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from harness.measure import baseline as bl
-from harness.measure.machine import fingerprint, fingerprint_fields, machine_info
+from harness.machine import fingerprint, fingerprint_fields, machine_info
 from harness.calibration import lab_module, read_band_section, result_time_to_band
 from harness.data.source import DataSource
 from harness.labs import LABS, get_lab
@@ -110,7 +110,7 @@ class VerifyReport:
 
     Attributes:
         labs: one `LabVerification` per lab, in order.
-        machine: `harness.measure.machine.machine_info` after the runs.
+        machine: `harness.machine.machine_info` after the runs.
         fingerprint: the machine fingerprint (float32 precision).
         tolerance: throughput regression tolerance.
         wall_s: wall time of the whole gate.

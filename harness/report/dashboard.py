@@ -15,7 +15,9 @@ from harness.labs import LABS
 from harness.models import Grade
 from harness.report import svg
 from harness.report.render import render_page, write_page
-from harness.report.stats import class_stats, load_class, percent
+from harness.lms.course import load_course, missing_students
+from harness.report.stats import class_stats, percent
+from harness.results import ClassEntry, load_class
 
 INDEX = "index.html"
 LINKED_FILES = (("report", "report.html"), ("student view", "feedback.html"), ("notebook", "notebook.html"),
@@ -54,12 +56,17 @@ def _row(out_dir: Path, folder: str, g: Grade) -> Row:
                items={(g.lab_result.lab, c.item): (c.score, c.status) for c in g.lab_result.checks}, links=links)
 
 
-def dashboard_context(out_dir: Path) -> dict:
-    """Everything the dashboard template draws."""
+def dashboard_context(out_dir: Path, *, entries: list[ClassEntry] | None = None, problems: list[str] | None = None,
+                      stats: dict | None = None, roster: dict | None = None) -> dict:
+    """Everything the dashboard template draws (from values already loaded, when given)."""
     out_dir = Path(out_dir)
-    found, problems = load_class(out_dir)
+    if entries is None:
+        entries, problems = load_class(out_dir)
+    if roster is None:
+        _, roster = load_course(out_dir)
+    found = [(e.folder, e.grade) for e in entries]
     grades = [g for _, g in found]
-    stats = class_stats(grades, folders=[f for f, _ in found])
+    stats = stats or class_stats(grades, folders=[f for f, _ in found])
     columns: list[tuple[str, str, str]] = []  # (lab, item id, item name)
     seen = set()
     for g in grades:
@@ -80,7 +87,10 @@ def dashboard_context(out_dir: Path) -> dict:
         "columns": columns,
         "multi_lab": len(labs) > 1,
         "rows": [_row(out_dir, f, g) for f, g in found],
-        "problems": problems,
+        "problems": problems or [],
+        "missing_students": missing_students(roster),
+        "unknown_submitters": list((roster or {}).get("unknown") or []),
+        "roster_problems": list((roster or {}).get("problems") or []),
         "downloads": downloads,
         "gradescope_count": sum(1 for f, _ in found if (out_dir / f / "results.json").is_file()),
         "not_isolated": sum(1 for g in grades if g.isolation != "bwrap"),
@@ -88,11 +98,13 @@ def dashboard_context(out_dir: Path) -> dict:
     }
 
 
-def render_dashboard(out_dir: Path) -> Path:
-    """Writes ``OUT/index.html`` from the stored grades and returns its path.
+def render_dashboard(out_dir: Path, *, entries: list[ClassEntry] | None = None, problems: list[str] | None = None,
+                     stats: dict | None = None, roster: dict | None = None) -> Path:
+    """Writes ``OUT/index.html`` and returns its path.
 
     Args:
         out_dir: a results folder written by ``labgrade grade`` (``OUT/<submission>/grade.json``).
+        entries, problems, stats, roster: the class as already loaded (read from `out_dir` when None).
 
     Raises:
         FileNotFoundError: when `out_dir` does not exist.
@@ -101,7 +113,7 @@ def render_dashboard(out_dir: Path) -> Path:
     if not out_dir.is_dir():
         raise FileNotFoundError(f"Results folder not found: {str(out_dir)!r} (expected OUT written by "
                                 "`labgrade grade`).")
-    ctx = dashboard_context(out_dir)
+    ctx = dashboard_context(out_dir, entries=entries, problems=problems, stats=stats, roster=roster)
     names = ", ".join(title for _, title in ctx["labs"]) or "no submissions"
     html = render_page("dashboard.html.j2", title=f"Class dashboard: {names}", scripts=True, **ctx)
     return write_page(out_dir / INDEX, html)

@@ -27,6 +27,9 @@ def _output(grade: Grade, execution: Execution) -> str:
         lines.append(f"Detail: {execution.status_detail}.")
     for d in execution.diagnoses:
         lines.append(f"Keras 2 API `{d.api}` (cell {d.cell_index}): {d.message} Use: {d.replacement}")
+    if grade.late and grade.late.get("line"):
+        penalty = float(grade.late.get("penalty_points") or 0.0)
+        lines.append(str(grade.late["line"]) + (f" Late penalty: -{penalty:g} points." if penalty else ""))
     visible = {c.item for c in grade.lab_result.checks if c.visibility == "visible"}
     for ov in grade.overrides:
         if ov.item not in visible:  # a hidden item's manual grade stays in that item's own output
@@ -80,4 +83,5 @@ def student_feedback(grade: Grade, execution: Execution) -> dict:
                    "message": c.message} for c in visible],
         "hidden_items": len(hidden),
         "hidden_max_score": sum(c.max_score for c in hidden),
+        "late_penalty": float((grade.late or {}).get("penalty_points") or 0.0),
     }

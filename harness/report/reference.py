@@ -145,7 +145,7 @@ def render_reference(out_dir: Path, *, results: Sequence, section: dict | None =
     Args:
         out_dir: the run's or calibration's output folder (``reports/reference/<lab>/``,
             ``reports/calibration/<lab>/``).
-        results: the `harness.measure.reference_result.ReferenceResult` of each seed (one for a run).
+        results: the `harness.reference_result.ReferenceResult` of each seed (one for a run).
         section: for a calibration, the generated tables of its mode
             (`harness.calibration.Calibration.section`); None for a single run.
         rubric_section: the rubric's generated part (`harness.calibration.read_band_section`):
@@ -177,7 +177,7 @@ def render_calibration_dir(folder: Path, *, rubric_path: Path | None = None) -> 
     """
     from harness.calibration import read_band_section
     from harness.labs import get_lab
-    from harness.measure.reference_result import ReferenceResult
+    from harness.reference_result import ReferenceResult
 
     written = []
     for mode in ("full", "quick"):

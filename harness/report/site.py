@@ -9,11 +9,19 @@ reference pages instead.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.serialize import SchemaError
+from harness.lms.course import load_course
+from harness.report.dashboard import render_dashboard
+from harness.report.reference import render_calibration_dir
+from harness.report.stats import class_stats
+from harness.report.submission import render_submission
+from harness.report.tables import write_grades_csv
+from harness.results import CLASS_STATS, load_class, submission_folders
+from harness.serialize import SchemaError, write_atomic
 
 
 @dataclass
@@ -52,29 +60,42 @@ def render_site(out: Path, *, student_view: bool = False, notebook: bool = True,
     Raises:
         FileNotFoundError: when `out` is not a folder.
     """
-    from harness.report.dashboard import render_dashboard
-    from harness.report.submission import render_submission
-
     out = Path(out)
     if not out.is_dir():
         raise FileNotFoundError(f"Results folder not found: {str(out)!r}.")
     t0 = time.monotonic()
     summary = RenderSummary()
     if is_calibration_dir(out):
-        from harness.report.reference import render_calibration_dir
-
         summary.reports = render_calibration_dir(out)
         summary.seconds = round(time.monotonic() - t0, 3)
         return summary
-    for folder in sorted(p.parent for p in out.glob("*/execution.json")) if reports else []:
+    for folder in submission_folders(out) if reports else []:
         try:
             summary.reports.append(render_submission(folder, student_view=student_view, notebook=notebook))
         except (OSError, SchemaError, ValueError) as exc:
             summary.problems.append(f"{folder.name}: {type(exc).__name__}: {exc}")
-    if any(out.glob("*/grade.json")):
-        from harness.report.tables import write_grades_csv
-
-        write_grades_csv(out)
-    summary.dashboard = render_dashboard(out)
+    summary.dashboard = write_class_outputs(out)
     summary.seconds = round(time.monotonic() - t0, 3)
     return summary
+
+
+def write_class_outputs(out: Path, *, run_summary: dict | None = None) -> Path:
+    """grades.csv, items.csv, class_stats.json and the dashboard, all from one read of the stored grades.
+
+    Args:
+        out: the results folder.
+        run_summary: what the batch run that just finished did (stored in class_stats.json).
+
+    Returns:
+        The dashboard's path.
+    """
+    out = Path(out)
+    entries, problems = load_class(out)
+    course, roster = load_course(out)
+    if entries or roster:
+        write_grades_csv(out, entries, course=course, roster=roster)
+    stats = class_stats([e.grade for e in entries], folders=[e.folder for e in entries])
+    if run_summary is not None:
+        stats["run"] = {**run_summary, "problems": list(run_summary.get("problems", [])) + problems}
+    write_atomic(out / CLASS_STATS, json.dumps(stats, indent=2, default=str))
+    return render_dashboard(out, entries=entries, problems=problems, stats=stats, roster=roster)

@@ -8,30 +8,14 @@ call it to draw, and the two always agree. Everything in the result is plain JSO
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 from typing import Sequence
 
 from harness.models import Grade
-from harness.serialize import SchemaError
+from harness.results import folder_name
 
 STATS_VERSION = 1
 HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 SLOWEST = 10
-
-
-def load_class(out_dir: Path) -> tuple[list[tuple[str, Grade]], list[str]]:
-    """Every ``<out>/<folder>/grade.json`` as ``(folder, Grade)``, sorted by student, and the unreadable files.
-
-    The folder name is what links to a submission's report, so it is kept with the grade.
-    """
-    found, problems = [], []
-    for path in sorted(Path(out_dir).glob("*/grade.json")):
-        try:
-            found.append((path.parent.name, Grade.from_json(path.read_text(encoding="utf-8"))))
-        except (OSError, SchemaError, UnicodeDecodeError) as exc:
-            problems.append(f"{path.parent.name}/grade.json: {exc}")
-    found.sort(key=lambda fg: (fg[1].submission.student_id, fg[0]))
-    return found, problems
 
 
 def percent(grade: Grade) -> float:
@@ -76,7 +60,7 @@ def class_stats(grades: Sequence[Grade], *, folders: Sequence[str] | None = None
     Args:
         grades: the stored grades (any order; several labs allowed).
         folders: the results folder of each grade (``OUT/<folder>/``), same order; default
-            `harness.grading.submission_id` of each submission.
+            `harness.results.folder_name` of each submission.
 
     Returns:
         A JSON-ready dict: ``submissions``, ``labs``, ``score`` (points, when one lab) and
@@ -85,9 +69,7 @@ def class_stats(grades: Sequence[Grade], *, folders: Sequence[str] | None = None
         ``failed`` (each with ``folder``, ``student``...).
     """
     if folders is None:
-        from harness.grading import submission_id
-
-        folders = [submission_id(g.submission) for g in grades]
+        folders = [folder_name(g.submission.student_id) for g in grades]
     if len(folders) != len(grades):
         raise ValueError(f"class_stats: {len(grades)} grades but {len(folders)} folders; received folders={folders!r}.")
     rows = list(zip(folders, grades))

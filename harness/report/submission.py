@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from harness import results
 from harness.labs import LABS, PROJECT_ROOT
 from harness.models import Execution, Grade
 from harness.report import curves, svg
@@ -76,21 +77,13 @@ def default_calibration_dir(lab: str, mode: str) -> Path:
 
 
 def load_inputs(folder: Path) -> tuple[Execution, Grade | None]:
-    """Reads ``execution.json`` and, when present, ``grade.json`` of a submission folder.
+    """Reads ``execution.json`` and, when present, ``grade.json`` of a submission folder (another process wrote them).
 
     Raises:
         FileNotFoundError: when ``execution.json`` is missing.
         harness.serialize.SchemaError: when a file is not a labgrade document.
     """
-    folder = Path(folder)
-    exe_path = folder / "execution.json"
-    if not exe_path.is_file():
-        raise FileNotFoundError(f"No execution.json in {str(folder)!r}: not a labgrade results folder "
-                                "(expected OUT/<submission>/ written by `labgrade grade`).")
-    exe = Execution.from_json(exe_path.read_text(encoding="utf-8"))
-    grade_path = folder / "grade.json"
-    grade = Grade.from_json(grade_path.read_text(encoding="utf-8")) if grade_path.is_file() else None
-    return exe, grade
+    return results.read_execution(folder), results.read_grade(folder)
 
 
 def _items(grade: Grade, *, student_view: bool, exe: Execution) -> tuple[list[ItemView], dict]:
@@ -146,10 +139,12 @@ def _notebook(folder: Path, exe: Execution, enabled: bool) -> dict:
 
 
 def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
-                       calibration_dir: Path | str | None = AUTO, notebook: bool = True) -> dict:
+                       calibration_dir: Path | str | None = AUTO, notebook: bool = True,
+                       result: results.SubmissionResult | None = None) -> dict:
     """Everything the submission template draws (see `render_submission` for the arguments)."""
     folder = Path(folder)
-    exe, grade = load_inputs(folder)
+    exe, grade = (result.execution, result.grade) if result is not None else load_inputs(folder)
+    origin = result.origin if result is not None else results.read_origin(folder)
     lab = exe.submission.lab
     mode = "quick" if exe.quick else "full"
     rubric = rubric or lab_rubric(lab)
@@ -191,11 +186,37 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
         "orphans": orphans,
         "notebook": _notebook(folder, exe, notebook),
         "notes": notes,
+        "identity": _identity(origin, student_view),
+        "late": _late(grade),
     }
 
 
+def _identity(origin: dict, student_view: bool) -> dict:
+    """Who handed it in, as the roster (else the LMS export) says; the student's own page shows only the name."""
+    roster = origin.get("roster") if isinstance(origin.get("roster"), dict) else {}
+    name = roster.get("name") or origin.get("display_name") or ""
+    if student_view:
+        return {"name": str(name)[:200], "roster_id": "", "email": "", "lms": "", "submitted_at": "",
+                "on_roster": None}
+    return {"name": str(name)[:200], "roster_id": str(roster.get("student_id") or "")[:100],
+            "email": str(roster.get("email") or origin.get("email") or "")[:200],
+            "lms": str(origin.get("lms") or "") if origin.get("lms") not in (None, "plain") else "",
+            "submitted_at": str(origin.get("submitted_at") or "")[:40],
+            "on_roster": bool(roster) if "roster" in origin else None}
+
+
+def _late(grade: Grade | None) -> dict | None:
+    """The late policy's line and penalty (None when no policy applied)."""
+    if grade is None or not grade.late:
+        return None
+    return {"line": str(grade.late.get("line") or ""), "penalty": float(grade.late.get("penalty_points") or 0.0),
+            "raw": grade.raw_score, "status": str(grade.late.get("status") or ""),
+            "flagged": bool(grade.late.get("flagged"))}
+
+
 def render_submission(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
-                      calibration_dir: Path | str | None = AUTO, notebook: bool = True) -> Path:
+                      calibration_dir: Path | str | None = AUTO, notebook: bool = True,
+                      result: results.SubmissionResult | None = None) -> Path:
     """Writes the report of one graded submission and returns its path.
 
     Args:
@@ -209,12 +230,14 @@ def render_submission(folder: Path, *, student_view: bool = False, rubric: Rubri
             ``reports/calibration/<lab>/<mode>``; None draws only the rubric band.
         notebook: also write ``notebook.html`` from ``executed.ipynb`` (nbconvert,
             sanitised) when it is missing or older than the notebook.
+        result: the stage values in memory (the process that graded it); read from
+            `folder` when None.
 
     Raises:
         FileNotFoundError: when `folder` has no ``execution.json``.
     """
     ctx = submission_context(folder, student_view=student_view, rubric=rubric, calibration_dir=calibration_dir,
-                             notebook=notebook)
+                             notebook=notebook, result=result)
     who = ctx["exe"].submission.student_id
     title = f"{'Feedback' if student_view else 'Report'}: {who} — {ctx['lab_title']}"
     html = render_page("submission.html.j2", title=title, **ctx)

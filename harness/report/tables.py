@@ -1,45 +1,54 @@
-"""grades.csv and items.csv: one row per submission, one column per rubric item, rebuilt from stored grades.
+"""grades.csv and items.csv: one row per student, one column per rubric item, rebuilt from stored grades.
 
-Numbers are written with two decimals (a gradebook import must not see 12.049999999),
-``items.csv`` gives each item's maximum, visibility and check, and any text a
-submission controls is neutralised against spreadsheet formula injection.
+Each row carries the student's identity (the roster's id, name, e-mail and section when
+a roster was given; else what the LMS export said), where the file came from, the late
+policy's line and penalty, then the points per item. Roster students who handed nothing
+in get a row too (``missing``: empty or 0, as the course settings say). Numbers are
+written with two decimals (a gradebook import must not see 12.049999999), ``items.csv``
+gives each item's maximum, visibility and check, and any text a submission or an LMS
+export controls is neutralised against spreadsheet formula injection.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from harness.lms.course import CourseSettings, missing_students
 from harness.models import Grade
-from harness.serialize import SchemaError, write_atomic
+from harness.results import GRADES_CSV, ITEMS_CSV, ClassEntry
+from harness.serialize import write_atomic
+
+IDENTITY = ("student", "roster_id", "name", "email", "section", "lms", "file", "submitted_at")
 
 
-def load_grades(out_dir: Path) -> tuple[list[Grade], list[str]]:
-    """Every ``<out>/<submission>/grade.json`` (sorted by student), and the files that could not be read."""
-    grades, problems = [], []
-    for path in sorted(Path(out_dir).glob("*/grade.json")):
-        try:
-            grades.append(Grade.from_json(path.read_text(encoding="utf-8")))
-        except (OSError, SchemaError) as exc:
-            problems.append(f"{path}: {exc}")
-    grades.sort(key=lambda g: g.submission.student_id)
-    return grades, problems
+def _identity(entry: ClassEntry) -> dict:
+    origin = entry.origin or {}
+    roster = origin.get("roster") if isinstance(origin.get("roster"), dict) else {}
+    return {
+        "student": entry.grade.submission.student_id,
+        "roster_id": roster.get("student_id") or "",
+        "name": roster.get("name") or origin.get("display_name") or "",
+        "email": roster.get("email") or origin.get("email") or "",
+        "section": roster.get("section") or "",
+        "lms": origin.get("lms") or "",
+        "file": origin.get("original_name") or Path(str(origin.get("path") or entry.grade.submission.path)).name,
+        "submitted_at": origin.get("submitted_at") or "",
+    }
 
 
-def grades_frame(grades: list[Grade]):
-    """A pandas DataFrame: submission, status, score, percent, then one column per item (points)."""
-    import pandas as pd
+def grades_frame(entries: list[ClassEntry], *, course: CourseSettings | None = None, roster: dict | None = None):
+    """A pandas DataFrame: identity, status, raw score, late penalty, score, percent, then points per item."""
+    import pandas as pd  # heavy: imported only when a table is written
 
     rows = []
-    for g in grades:
-        row = {
-            "submission": Path(g.submission.path).name,
-            "student": g.submission.student_id,
-            "lab": g.lab_result.lab,
-            "status": g.execution_status,
-            "score": g.score,
-            "max_score": g.max_score,
-            "percent": round(100 * g.score / g.max_score, 2) if g.max_score else 0.0,
-        }
+    for entry in entries:
+        g = entry.grade
+        row = {**_identity(entry), "lab": g.lab_result.lab, "status": g.execution_status,
+               "raw_score": g.raw_score if g.raw_score is not None else g.score,
+               "late_penalty": float(g.late.get("penalty_points") or 0.0) if g.late else 0.0,
+               "score": g.score, "max_score": g.max_score,
+               "percent": round(100 * g.score / g.max_score, 2) if g.max_score else 0.0,
+               "late": (g.late or {}).get("line", "")}
         for c in g.lab_result.checks:
             row[c.item] = c.score
         row["execution_time_s"] = round(g.execution_time_s, 2)
@@ -49,26 +58,32 @@ def grades_frame(grades: list[Grade]):
         row["sha256"] = g.submission.sha256
         row["rubric_version"] = g.lab_result.rubric_version
         rows.append(row)
+    missing_score = 0.0 if course is not None and course.missing == "zero" else None
+    for student in missing_students(roster):
+        rows.append({"student": "", "roster_id": student.student_id, "name": student.name or "",
+                     "email": student.email or "", "section": student.section or "", "status": "missing",
+                     "raw_score": missing_score, "late_penalty": 0.0, "score": missing_score,
+                     "max_score": entries[0].grade.max_score if entries else None, "late": "no submission"})
     return pd.DataFrame(rows)
 
 
-def write_grades_csv(out_dir: Path, grades: list[Grade] | None = None) -> Path:
-    """Rebuilds ``<out>/grades.csv`` and ``<out>/items.csv`` from the stored grades (always consistent with them)."""
-    if grades is None:
-        grades, _ = load_grades(out_dir)
-    path = Path(out_dir) / "grades.csv"
-    frame = grades_frame(grades)
-    for column in ("submission", "student", "overrides", "flags"):
+def write_grades_csv(out_dir: Path, entries: list[ClassEntry], *, course: CourseSettings | None = None,
+                     roster: dict | None = None) -> Path:
+    """Writes ``<out>/grades.csv`` and ``<out>/items.csv`` from the class's stored grades."""
+    path = Path(out_dir) / GRADES_CSV
+    frame = grades_frame(entries, course=course, roster=roster)
+    for column in ("student", "name", "email", "section", "file", "overrides", "flags", "late", "roster_id"):
         if column in frame:
             frame[column] = frame[column].map(_no_formula)
     write_atomic(path, frame.to_csv(index=False, float_format="%.2f"))
-    write_atomic(Path(out_dir) / "items.csv", items_frame(grades).to_csv(index=False, float_format="%.2f"))
+    write_atomic(Path(out_dir) / ITEMS_CSV,
+                 items_frame([e.grade for e in entries]).to_csv(index=False, float_format="%.2f"))
     return path
 
 
 def items_frame(grades: list[Grade]):
-    """One row per rubric item seen in `grades`: lab, item, name, max points, visibility, check status counts."""
-    import pandas as pd
+    """One row per rubric item seen in `grades`: lab, item, name, max points, visibility, how many passed/failed."""
+    import pandas as pd  # heavy: imported only when a table is written
 
     rows: dict[tuple[str, str], dict] = {}
     for g in grades:
@@ -82,6 +97,8 @@ def items_frame(grades: list[Grade]):
 
 
 def _no_formula(value):
-    """Student-controlled text starting like a spreadsheet formula is quoted (CSV injection)."""
+    """Text starting like a spreadsheet formula is quoted (CSV injection); missing values stay empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -19,7 +19,7 @@ from reference.backbones import load_backbone
 from reference.cats_dogs import DEFAULTS, heldout_features
 from reference.catsdogs_data import CLASS_INDICES, split_paths
 from reference.lecture.generator import DirectoryFlow
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import accuracy_from_probs
 

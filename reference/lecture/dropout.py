@@ -9,7 +9,7 @@ import keras
 from harness.data.source import DataSource
 from reference.fashion_data import fashion_splits, standardized
 from reference.lecture.fashion_ch11 import load_scaled
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, infer_images_per_s
 

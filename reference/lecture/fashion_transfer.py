@@ -10,7 +10,7 @@ import numpy as np
 from harness.data import fashion
 from harness.data.source import DataSource
 from reference.fashion_data import fashion_splits, split_task_ab
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import RunClock, summarize
 from reference.training import HeldoutCurve, accuracy, infer_images_per_s
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from harness.data.source import DataSource
 from reference.resnet50_top3 import DEFAULTS, decode_top, images, load_class_index, resolve_weights
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 from harness.measure.clock import peak_rss_mb
 
 LAB = "resnet50-top3"

@@ -22,8 +22,8 @@ OUT_DIR = REPO / "reports" / "bench"
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    from harness.measure.machine import fingerprint
-    from harness.measure.machine import machine_info as labgrade_info
+    from harness.machine import fingerprint
+    from harness.machine import machine_info as labgrade_info
 
     info = labgrade_info()
     machine_info["labgrade"] = info
@@ -46,7 +46,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     run = config.stash.get(_RUN, None)
     if run is None or not run.measurements:
         return
-    from harness.measure.machine import fingerprint, machine_info
+    from harness.machine import fingerprint, machine_info
     from harness.measure.table import format_run
 
     run.machine = machine_info()

@@ -31,3 +31,13 @@ def test_batch_throughput(benchmark, bench_run, data_root):
     for m in ms:
         bench_run.add(m)
         benchmark.extra_info[m.name] = round(m.value, 4)
+
+
+def test_regrade_speed(benchmark, bench_run, data_root):
+    """Issue 16: regrading a class of 20 real submissions after a rubric change, against executing them."""
+    from harness.measure.runner import regrade_measurements
+
+    ms = benchmark.pedantic(regrade_measurements, kwargs={"n": 20, "data_root": data_root}, rounds=1, iterations=1)
+    for m in ms:
+        bench_run.add(m)
+        benchmark.extra_info[m.name] = round(m.value, 4)

@@ -18,7 +18,6 @@ session's fixed-seed random-weight ResNet50 file in place of the ImageNet weight
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import sys
 import time
@@ -131,7 +130,7 @@ def _run_one(job: dict) -> dict:
     import traceback
 
     from harness.execute import Limits
-    from harness.grading import grade_one, submission_id
+    from harness.grading import grade_one
     from harness.labs import get_lab
 
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -141,10 +140,9 @@ def _run_one(job: dict) -> dict:
         limits = Limits.for_lab(get_lab(job["lab"]), quick=True, cell_timeout_s=job["cell_timeout"],
                                 total_timeout_s=job["timeout"])
         weights = {k: Path(v) for k, v in (job["weights"] or {}).items()} or None
-        grade = grade_one(job["path"], lab=job["lab"], out=job["out"], quick=True, data_root=job["data_root"],
-                          limits=limits, weights=weights, student_id=job["student_id"])
-        folder = Path(job["out"]) / submission_id(grade.submission)
-        exe = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
+        result = grade_one(job["path"], lab=job["lab"], out=job["out"], quick=True, data_root=job["data_root"],
+                           limits=limits, weights=weights, student_id=job["student_id"], sandbox=job["sandbox"])
+        exe, grade = result.execution, result.grade
         return {"execution": exe.to_json(), "grade": grade.to_json(), "wall_s": time.monotonic() - t0,
                 "grade_s": grade.lab_result.seconds, "guard_fired": "sample guard:" in exe.status_detail}
     except _Guard as exc:
@@ -166,6 +164,8 @@ def run_cases(cases: list[SampleCase], *, out: Path, data: Path, resnet_weights:
             "path": str(case.path), "lab": case.lab, "out": str(out / case.lab), "data_root": str(data),
             "weights": weights, "cell_timeout": case.expected.get("cell_timeout_s"),
             "timeout": case.expected.get("timeout_s"), "student_id": case.id, "guard_s": GUARD_S,
+            # The samples include hostile code: isolated where bubblewrap works (cases that need it say so).
+            "sandbox": "auto",
         }))
     results: dict[str, SampleRun] = {}
     # spawn: the test process may have imported TensorFlow, which must not be forked.

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from harness.calibration import MARKER
 from harness.cli.verify import verify as verify_command
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +69,7 @@ def _rubric(path, machine: dict) -> None:
 
 def test_verify_lab_fails_outside_band_or_on_regression(monkeypatch, tmp_path):
     import harness.measure.verify as hv
-    from harness.measure.machine import machine_info
+    from harness.machine import machine_info
     from harness.data.source import DataSource
 
     rubric = tmp_path / "dropout.toml"

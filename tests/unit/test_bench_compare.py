@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.measure import baseline as bl
-from harness.measure.machine import fingerprint, fingerprint_fields
+from harness.machine import fingerprint, fingerprint_fields
 from harness.measure.results import BenchRun, Measurement
 
 CPU = {"backend": "tensorflow", "precision": "float32", "device": "CPU", "cpu": "AMD EPYC", "cpu_count": 2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.measure import baseline as bl
-from harness.measure.machine import fingerprint, fingerprint_fields
+from harness.machine import fingerprint, fingerprint_fields
 from harness.measure.results import BenchRun, Measurement
 from harness.measure.verify import (band_mismatches, check_bands, check_throughput, lab_config, reference_baseline,
                             throughput_key)

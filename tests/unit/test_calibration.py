@@ -8,9 +8,9 @@ import tomllib
 import pytest
 
 from harness import calibration as cal
-from harness.measure import provenance
+from harness import machine as provenance
 from reference.config import merge_config
-from harness.measure.reference_result import ReferenceResult
+from harness.reference_result import ReferenceResult
 
 
 def _result(seed, **metrics):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.lms import autograder
-from harness.lms.autograder import CONFIG_NAME, main, run_autograder, write_bundle
+from harness import autograder
+from harness.autograder import CONFIG_NAME, main, run_autograder, write_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = "fashion-transfer"
@@ -31,13 +31,13 @@ def test_bundle_from_the_source_checkout(tmp_path):
         run = zf.read("run_autograder").decode()
         config = json.loads(zf.read(CONFIG_NAME))
     assert {"setup.sh", "run_autograder", CONFIG_NAME, "labgrade/pyproject.toml", f"labgrade/rubrics/{LAB}.toml",
-            "labgrade/harness/lms/autograder.py", "labgrade/harness/grading.py"} <= names
+            "labgrade/harness/autograder.py", "labgrade/harness/grading.py"} <= names
     assert not any("__pycache__" in n or n.endswith(".pyc") or "/." in n for n in names)
     assert all(n.split("/")[0] in ("setup.sh", "run_autograder", CONFIG_NAME, "labgrade") for n in names)
     assert stat.S_IMODE(modes["run_autograder"]) == 0o755 and stat.S_IMODE(modes["setup.sh"]) == 0o755
     assert "apt-get install -y --no-install-recommends bubblewrap" in setup
     assert 'pip install -e "/autograder/source/labgrade[tf]"' in setup
-    assert f"--config /autograder/source/{CONFIG_NAME}" in run and "python -m harness.lms.autograder" in run
+    assert f"--config /autograder/source/{CONFIG_NAME}" in run and "python -m harness.autograder" in run
     assert config == {"lab": LAB, "sandbox": "auto", "quick": False, "timeout": None, "data_root": None}
     for script in ("setup.sh", "run_autograder"):
         path = tmp_path / script

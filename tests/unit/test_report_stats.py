@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from harness.report.stats import class_stats, histogram, load_class
+from harness.report.stats import class_stats, histogram
+from harness.results import load_class
 from tests.fixtures.report_data import execution, grade, rubric, write_submission
 
 
@@ -63,5 +64,5 @@ def test_load_class_keeps_folders_and_reports_unreadable(tmp_path):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "grade.json").write_text("{not json")
     found, problems = load_class(tmp_path)
-    assert [f for f, _ in found] == ["b-folder", "a-folder"]  # sorted by student
+    assert [e.folder for e in found] == ["b-folder", "a-folder"]  # sorted by student
     assert len(problems) == 1 and problems[0].startswith("broken/grade.json")

@@ -8,7 +8,8 @@ from harness.checks.context import Verdict
 from harness.labs import LABS
 from harness.models import CheckResult, Execution, Grade, LabResult, Override, Submission
 from harness.report.gradescope import results_json, student_feedback
-from harness.rubric import RubricError, load_rubric
+from harness.checks import load_rubric
+from harness.rubric import RubricError
 from harness.score import check_result, make_grade, read_overrides
 
 GOOD = """

@@ -15,7 +15,7 @@ submission's metadata in ``/autograder/submission_metadata.json`` (``id``,
 `write_bundle` writes that zip: labgrade pinned (its source tree, installed editable
 so its rubrics are found, or a wheel/sdist plus the rubrics), bubblewrap from apt,
 and a config naming the lab. ``run_autograder`` calls ``python -m
-harness.lms.autograder``, which runs `run_autograder` against ``$AUTOGRADER_ROOT``
+harness.autograder``, which runs `run_autograder` against ``$AUTOGRADER_ROOT``
 (default ``/autograder``): it picks the file to grade, calls ``grade_fn`` (default
 `harness.grading.grade_one`, which writes Gradescope's ``results.json`` itself,
 see `harness.report.gradescope`) and copies that file. Whatever goes wrong (no
@@ -61,7 +61,7 @@ apt-get install -y --no-install-recommends bubblewrap python3 python3-venv pytho
 /autograder/venv/bin/python -m pip install --upgrade pip
 {install}
 # Fail the build now, not at the first submission, if labgrade cannot be imported.
-/autograder/venv/bin/python -c "import harness.lms.autograder, harness.grading"
+/autograder/venv/bin/python -c "import harness.autograder, harness.grading"
 """
 _INSTALL_SOURCE = """\
 # labgrade, pinned: the source tree in this bundle, installed editable so its rubrics/ are found.
@@ -78,7 +78,7 @@ _RUN = """\
 # Gradescope runs this for every submission; it must leave /autograder/results/results.json.
 set -u
 cd /autograder/source
-exec /autograder/venv/bin/python -m harness.lms.autograder --config /autograder/source/{config}
+exec /autograder/venv/bin/python -m harness.autograder --config /autograder/source/{config}
 """
 
 
@@ -271,12 +271,12 @@ def run_autograder(root: str | Path, *, lab: str, grade_fn: GradeFn | None = Non
 
 
 def main(argv: list[str] | None = None, *, grade_fn: GradeFn | None = None) -> int:
-    """``python -m harness.lms.autograder --config FILE``: what ``run_autograder`` runs.
+    """``python -m harness.autograder --config FILE``: what ``run_autograder`` runs.
 
     The Gradescope root is ``$AUTOGRADER_ROOT`` (default ``/autograder``). Returns 0
     whenever a results.json was written (Gradescope reads the file, not the exit code).
     """
-    parser = argparse.ArgumentParser(prog="python -m harness.lms.autograder")
+    parser = argparse.ArgumentParser(prog="python -m harness.autograder")
     parser.add_argument("--config", required=True, help=f"the bundle's {CONFIG_NAME}")
     args = parser.parse_args(argv)
     config = _read_json(Path(args.config), MAX_METADATA_BYTES)

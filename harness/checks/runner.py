@@ -1,0 +1,59 @@
+"""The checks stage: every rubric item judged on the execution and the grader's measurements -> LabResult.
+
+A check that cannot run (no band calibrated, data missing) scores 0 with status
+``error`` and says why; an unexpected exception in a check is reported the same way, so
+one bug never loses the other items. Items that discuss results (``requires =
+"trained"``) score 0 with the reason when no model or history of the run comes from a
+verified training run (results before words).
+"""
+
+from __future__ import annotations
+
+import time
+
+from harness.checks.bands import verified_histories
+from harness.checks.context import CheckError, GradeContext, Verdict
+from harness.checks.registry import REGISTRY
+from harness.evaluate.histories import matching_fit
+from harness.models import LabResult
+from harness.rubric import Rubric
+from harness.score import check_result
+
+NO_RESULTS = ("This item discusses the results of training, but no model or history in this run comes from a "
+              "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
+              "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
+
+
+def verified_training(ctx: GradeContext) -> bool:
+    """True when some exported model or history of the run was produced by a verified fit."""
+    if any(ev.status == "consistent" and ev.trained for ev in ctx.measurements.evidence.values()):
+        return True
+    if not ctx.execution.integrity.ok:
+        return False
+    for name in ("history", "history_no_dropout"):
+        exp = ctx.export(name)
+        if exp is not None and isinstance(exp.data, dict) and \
+                matching_fit(exp.data, ctx.execution.trace, lab=ctx.lab) is not None:
+            return True
+    return bool(ctx.export("histories")) and bool(verified_histories(ctx)[0])
+
+
+def run_checks(ctx: GradeContext, rubric: Rubric) -> LabResult:
+    """One CheckResult per rubric item, in rubric order, and the values measured along the way."""
+    t0 = time.monotonic()
+    results = []
+    trained = verified_training(ctx)
+    for item in rubric.items:
+        try:
+            if item.requires == "trained" and not trained:
+                verdict = Verdict(0.0, NO_RESULTS, {"requires": "trained"})
+            else:
+                verdict = REGISTRY[item.check](ctx, item)
+        except CheckError as exc:
+            verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
+        except Exception as exc:  # a bug in a check must not lose the other items
+            verdict = Verdict(0.0, f"Not graded automatically: internal check error ({type(exc).__name__}: "
+                                   f"{str(exc)[:300]}).", error=True)
+        results.append(check_result(item, verdict))
+    return LabResult(lab=ctx.lab.id, rubric_version=rubric.version, checks=results, metrics=ctx.metrics,
+                     seconds=round(time.monotonic() - t0, 3))
