@@ -38,6 +38,8 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.execute import Limits
+from harness.grading import grade_one
 from harness.labs import PROJECT_ROOT, RUBRICS_DIR, get_lab
 from harness.lms.files import choose, walk_files
 from harness.serialize import write_atomic
@@ -205,10 +207,6 @@ def _failure(message: str, *, started: float) -> dict[str, Any]:
 
 def _grade_with_labgrade(path: Path, *, lab: str, out: Path, student_id: str | None, sandbox: str, quick: bool,
                          timeout: float | None, data_root: str | None = None) -> Any:
-    # Lazy: the grader pulls in nbclient and the lab registry; the bundle writer and tests do not need them.
-    from harness.execute import Limits
-    from harness.grading import grade_one
-
     limits = Limits.for_lab(get_lab(lab), quick=quick, total_timeout_s=timeout) if timeout else None
     return grade_one(path, lab=lab, out=out, quick=quick, sandbox=sandbox, student_id=student_id, limits=limits,
                      data_root=data_root)

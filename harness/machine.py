@@ -28,6 +28,8 @@ import sys
 from importlib import metadata
 from typing import Callable
 
+import psutil
+
 HOOK_ENV = "LABGRADE_PROVENANCE_HOOK"
 
 Hook = Callable[[dict], "dict | None"]
@@ -149,8 +151,6 @@ def machine_info(*, hooks: list[Hook] | None = None) -> dict:
 
 def _memory_gb() -> float | None:
     try:
-        import psutil
-
         return round(psutil.virtual_memory().total / 2**30, 1)
     except Exception:
         return None

@@ -71,12 +71,19 @@ def _series_of(fit: TraceEvent, epochs: list) -> list[Series]:
     return out
 
 
+def _number(y) -> bool:
+    return isinstance(y, (int, float)) and not isinstance(y, bool) and math.isfinite(y)
+
+
 def _same(ys: list, values: tuple[float, ...]) -> bool:
-    """True when plotted `ys` are `values` (as fractions or as percentages), point for point."""
-    if len(ys) != len(values) or not values:
+    """True when plotted `ys` are `values` (as fractions or as percentages), point for point.
+
+    The plotted values come from the submission's process: anything that is not a finite
+    number makes the line not match (never an error)."""
+    if len(ys) != len(values) or not values or not all(_number(y) for y in ys):
         return False
     for scale in (1.0, 100.0):
-        if all(y is not None and math.isclose(y, v * scale, rel_tol=REL_TOL, abs_tol=ABS_TOL * scale)
+        if all(math.isclose(y, v * scale, rel_tol=REL_TOL, abs_tol=ABS_TOL * scale)
                for y, v in zip(ys, values)):
             return True
     return False

@@ -5,7 +5,18 @@ from __future__ import annotations
 import click
 
 from harness import __version__
+from harness.cli.bench import bench_command
+from harness.cli.classwork import export_command, regrade_command
+from harness.cli.data import data
+from harness.cli.demo import demo_command
+from harness.cli.grade import check_command, grade_command
+from harness.cli.lms import discover_command, gradescope_bundle_command
+from harness.cli.reference import reference
+from harness.cli.report import report_command
+from harness.cli.run import run_command
+from harness.cli.similarity import similarity_command
 from harness.cli.streams import quiet_libraries
+from harness.cli.verify import verify
 from harness.errors import LabgradeError
 
 
@@ -45,38 +56,8 @@ def main():
     """
 
 
-def _register() -> None:
-    from harness.cli.data import data
-    from harness.cli.bench import bench_command
-    from harness.cli.classwork import export_command, regrade_command
-    from harness.cli.demo import demo_command
-    from harness.cli.grade import check_command, grade_command
-    from harness.cli.lms import discover_command, gradescope_bundle_command
-    from harness.cli.report import report_command
-    from harness.cli.run import run_command
-    from harness.cli.similarity import similarity_command
-
-    main.add_command(run_command)
-    main.add_command(grade_command)
-    main.add_command(check_command)
-    main.add_command(report_command)
-    main.add_command(demo_command)
-    main.add_command(bench_command)
-    main.add_command(data)
-    main.add_command(discover_command)
-    main.add_command(gradescope_bundle_command)
-    main.add_command(similarity_command)
-    main.add_command(regrade_command)
-    main.add_command(export_command)
-    try:
-        from harness.cli.reference import reference
-    except ImportError:  # reference commands land with the reference implementations
-        reference = None
-    if reference is not None:
-        from harness.cli.verify import verify
-
-        reference.add_command(verify)
-        main.add_command(reference)
-
-
-_register()
+for _command in (run_command, grade_command, check_command, report_command, regrade_command, export_command,
+                 demo_command, bench_command, data, discover_command, gradescope_bundle_command, similarity_command,
+                 reference):
+    main.add_command(_command)
+reference.add_command(verify)

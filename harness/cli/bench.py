@@ -13,6 +13,7 @@ import sys
 import click
 
 from harness.measure import baseline as bl
+from harness.measure.grader_suites import GRADER_SUITES
 from harness.measure.runner import PRECISIONS, SUITE_NAMES, bench as run_bench
 from harness.cli.options import default
 
@@ -68,7 +69,8 @@ def bench_command(suites, gpu_suite, precision, backend, save, compare, toleranc
         outcome = run_bench(suites=suites or ("models",), precision=precision or "float32", save=save, compare=compare,
                             tolerance=tolerance, baselines_dir=baselines_dir, out=out, input_path=input_path,
                             rounds=rounds, warmup=warmup, data_root=data_root, slowdown=slowdown, repeats=repeats,
-                            only=list(only) or None, progress=lambda line: click.echo(f"  {line}", err=True))
+                            only=list(only) or None, progress=lambda line: click.echo(f"  {line}", err=True),
+                            grader_suites=GRADER_SUITES)
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.table)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from harness.cli.options import data_root_option
 from harness.data import DataSource
+from harness.data.catsdogs import prepare_catsdogs as prepare
 from harness.data.readiness import lab_status
+from harness.data.synthetic import make_data_root
 from harness.errors import EXIT_FAILED, EXIT_OK
 from harness.labs import LABS, get_lab
 
@@ -68,8 +69,6 @@ def prepare_catsdogs(zip_path, out, per_split, force):
     Per class, by Kaggle id: the first PER_SPLIT images to train/, the next PER_SPLIT
     to val/, the rest to test/ (the grader's held-out set, never shown to a submission).
     """
-    from harness.data.catsdogs import prepare_catsdogs as prepare
-
     try:
         layout = prepare(zip_path, out, per_split=per_split, force=force)
     except ValueError as exc:
@@ -90,7 +89,5 @@ def synthesize(out, seed):
     It holds no pretrained weights: labs that need them fail where they load them, with the
     message naming the missing file. Bands calibrated on real data do not apply to it.
     """
-    from harness.data.synthetic import make_data_root
-
     root = make_data_root(out, seed=seed)
     click.echo(f"synthetic data root written to {root}; use --data-root {root}")

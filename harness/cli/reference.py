@@ -14,14 +14,16 @@ from pathlib import Path
 
 import click
 
-from harness.labs import LABS
+# Keras is imported by these modules only inside the functions that train or measure, so
+# --backend can still set KERAS_BACKEND before it loads.
+from harness.calibration import (calibrate, grid_configs, read_band_section, run_reference, write_speed_section)
+from harness.data.source import DataSource
+from harness.labs import LABS, get_lab
+from harness.measure.speed import compare_speed, format_comparison
+from harness.report.reference import render_reference
 
 
-def _default(fn_path: str, name: str):
-    module, _, attr = fn_path.rpartition(".")
-    import importlib
-
-    fn = getattr(importlib.import_module(module), attr)
+def _default(fn, name: str):
     return inspect.signature(fn).parameters[name].default
 
 
@@ -47,8 +49,6 @@ def _parse_config(pairs: tuple[str, ...]) -> dict | None:
 
 
 def _source(data_root: str | None):
-    from harness.data.source import DataSource
-
     return DataSource.resolve(data_root)
 
 
@@ -82,7 +82,6 @@ reference = click.Group("reference", help="Reference implementations: run, calib
 def run_cmd(lab, seed, quick, backend, data_root, config_pairs, out_dir):
     """Run LAB's reference once; print its metrics and timings, write its figures."""
     _set_backend(backend)
-    from harness.calibration import run_reference
 
     out = Path(out_dir) if out_dir else Path("reports") / "reference" / lab
     res = run_reference(lab, seed=seed, quick=quick, source=_source(data_root), config=_parse_config(config_pairs), out_dir=out)
@@ -96,9 +95,6 @@ def run_cmd(lab, seed, quick, backend, data_root, config_pairs, out_dir):
     for name, fig in res.figures.items():
         click.echo(f"  figure {name}: {fig}")
     click.echo(f"  result: {path}")
-    from harness.calibration import read_band_section
-    from harness.labs import get_lab
-    from harness.report.reference import render_reference
 
     page = render_reference(out, results=[res], rubric_section=read_band_section(get_lab(lab).rubric_path))
     click.echo(f"  report: {page}")
@@ -106,7 +102,7 @@ def run_cmd(lab, seed, quick, backend, data_root, config_pairs, out_dir):
 
 @reference.command("calibrate")
 @_lab_arg
-@click.option("--seeds", type=int, default=lambda: _default("harness.calibration.calibrate", "seeds"), show_default="5",
+@click.option("--seeds", type=int, default=lambda: _default(calibrate, "seeds"), show_default="5",
               help="Number of seeds (0..N-1).")
 @_with_common
 @click.option("--margin", type=float, default=None, help="Band widening (default 0.02 full, 0.05 quick).")
@@ -124,7 +120,6 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
                   grid):
     """Run LAB's reference over N seeds, apply the olympic rule, write the bands into the rubric."""
     _set_backend(backend)
-    from harness.calibration import calibrate, grid_configs
 
     if grid:
         for config in grid_configs(lab, rubric_path=Path(rubric_path) if rubric_path else None):
@@ -149,9 +144,6 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
     ttb = cal.section["calibration"]["throughput"]["time_to_band_s"]
     click.echo(f"  time to band (s): {ttb}")
     click.echo(f"  wrote {cal.rubric_path}" if cal.rubric_path else "  (dry run: rubric not written)")
-    from harness.calibration import read_band_section
-    from harness.labs import get_lab
-    from harness.report.reference import render_reference
 
     page = render_reference(out, results=cal.results, section=cal.section,
                             rubric_section=read_band_section(cal.rubric_path or get_lab(lab).rubric_path))
@@ -167,7 +159,6 @@ def calibrate_cmd(lab, seeds, quick, backend, data_root, config_pairs, margin, r
 def compare_cmd(lab, seed, quick, backend, data_root, config_pairs, json_path, write):
     """Speed: LAB's reference vs the lecture's recipe, run the same way, back to back."""
     _set_backend(backend)
-    from harness.measure.speed import compare_speed, format_comparison
 
     cmp = compare_speed(lab, seed=seed, quick=quick, source=_source(data_root), config=_parse_config(config_pairs))
     click.echo(format_comparison(cmp))
@@ -176,6 +167,5 @@ def compare_cmd(lab, seed, quick, backend, data_root, config_pairs, json_path, w
         Path(json_path).write_text(json.dumps(cmp, indent=2, default=str))
         click.echo(f"wrote {json_path}")
     if write:
-        from harness.calibration import write_speed_section
 
         click.echo(f"wrote {write_speed_section(cmp)}")

@@ -14,6 +14,7 @@ import click
 
 from harness.measure import baseline as bl
 from harness.cli.options import default
+from harness.data.source import DataSource
 from harness.labs import LABS
 from harness.measure.verify import format_report, verify as run_verify
 
@@ -48,7 +49,6 @@ def verify(labs, all_labs, quick, seed, backend, precision, tolerance, strict_ba
             raise click.UsageError(f"--backend {backend}: Keras is already loaded with another backend; "
                                    f"set KERAS_BACKEND={backend} instead.")
         os.environ["KERAS_BACKEND"] = backend
-    from harness.data.source import DataSource
 
     def progress(v):
         click.echo(f"  {v.lab}: {v.status} ({v.wall_s:.1f} s)", err=True)

@@ -9,13 +9,16 @@ submission never sees.
 from __future__ import annotations
 
 import gzip
+import os
+import shutil
 import struct
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from harness.data.catalog import CATALOG
+from harness.data.catalog import CATALOG, FASHION_KEYS
 from harness.data.source import DataSource
 
 PUBLIC_TEST = 5000
@@ -115,12 +118,6 @@ def provision(keras_home: Path, source: DataSource, *, quick: bool) -> dict:
     Returns:
         A summary: sizes provisioned.
     """
-    import os
-    import shutil
-    import tempfile
-
-    from harness.data.catalog import FASHION_KEYS
-
     data = load_fashion_mnist(source)
     n_train = QUICK_TRAIN if quick else len(data.x_train)
     n_test = QUICK_TEST if quick else PUBLIC_TEST

@@ -69,32 +69,34 @@ def scaling_of(stats: dict) -> str | None:
     return "unit" if hi <= 1.5 else "raw"
 
 
-def _relevant_fits(execution: Execution, lab: LabSpec) -> list[TraceEvent]:
-    """The fits whose configuration is the lab's result: the exported model's, or the verified histories'."""
+def _relevant_fits(execution: Execution, lab: LabSpec) -> list[list[TraceEvent]]:
+    """The runs whose configuration is the lab's result, each as its fits in order: one per verified
+    history (optimizers, lr-schedules), else every fit of the exported model (a training continued
+    with ``initial_epoch`` is one run of all its epochs)."""
     fits = [t for t in execution.trace if t.kind == "fit" and t.complete and t.epoch_logs]
     if lab.id in ("optimizers", "lr-schedules"):
         exp = execution.exports.get("histories")
         found = by_canonical(exp.data if exp is not None and exp.found and isinstance(exp.data, dict) else {})
         matched = [matching_fit(h, execution.trace, lab=lab) for _, h in found.values()]
-        return [f for f in matched if f is not None]
+        return [[f] for f in matched if f is not None]
     name = {"fashion-transfer": "model_A"}.get(lab.id, "model")
     exp = execution.exports.get(name)
     mid = exp.data.get("model_id") if exp is not None and isinstance(exp.data, dict) else None
     own = [f for f in fits if f.model_id == mid]
-    return own[-1:] if own else []
+    return [own] if own else []
 
 
 def student_config(execution: Execution, lab: LabSpec, dimensions: list[str]) -> dict[str, Any]:
     """What the relevant fits actually used, per dimension (the most common value across fits)."""
-    fits = _relevant_fits(execution, lab)
     values: dict[str, Counter] = {d: Counter() for d in dimensions}
-    for fit in fits:
-        if "batch_size" in values and fit.batch_size:
-            values["batch_size"][int(fit.batch_size)] += 1
+    for run in _relevant_fits(execution, lab):
         if "epochs" in values:
-            values["epochs"][len(fit.epoch_logs)] += 1
-        if "scaling" in values and fit.input_stats:
-            scaling = scaling_of(fit.input_stats)
+            values["epochs"][sum(len(f.epoch_logs) for f in run)] += 1
+        last = run[-1]  # the configuration the finished model was trained with
+        if "batch_size" in values and last.batch_size:
+            values["batch_size"][int(last.batch_size)] += 1
+        if "scaling" in values and last.input_stats:
+            scaling = scaling_of(last.input_stats)
             if scaling:
                 values["scaling"][scaling] += 1
     return {d: c.most_common(1)[0][0] for d, c in values.items() if c}

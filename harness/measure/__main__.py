@@ -8,7 +8,13 @@ images do not carry). Exit status as the CLI's.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict
+
+from harness.data.source import DataSource
+from harness.measure.runner import bench
+from harness.measure.verify import format_report, verify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     ver.add_argument("--save-baseline", action="store_true")
     args = parser.parse_args(argv)
     if args.verb == "run":
-        from harness.measure.runner import bench
-
         suites = args.suites or (["gpu"] if args.gpu_suite else ["models"])
         precision = args.precision or ("mixed_bfloat16" if args.gpu_suite else "float32")
         kw = {"baselines_dir": args.baselines} if args.baselines else {}
@@ -47,12 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         print(outcome.table)
         print(f"wrote {outcome.json_path}")
         return outcome.exit_code
-    import json
-    from dataclasses import asdict
-
-    from harness.data.source import DataSource
-    from harness.measure.verify import format_report, verify
-
     kw = {"baselines_dir": args.baselines} if args.baselines else {}
     def progress(v) -> None:
         t = v.throughput

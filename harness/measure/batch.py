@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.api import grade
+from harness.batch.progress import Progress
 from harness.measure.overhead import write_notebook
 
 
@@ -25,8 +27,6 @@ def make_class(folder: Path, n: int) -> list[Path]:
 def grade_class(paths: list[Path], *, out: Path, lab: str, jobs: int, cluster: str | None,
                 data_root: str | Path | None, sandbox: str) -> dict:
     """Grades `paths` once; returns wall time, submissions/minute and per-submission task times."""
-    from harness.api import grade
-    from harness.batch.progress import Progress
 
     t0 = time.perf_counter()
     summary = grade([*paths], lab=lab, out=out, quick=True, jobs=jobs, cluster=cluster, force=True,

@@ -21,7 +21,20 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+
+import nbformat
+import psutil
+from jupyter_client.manager import start_new_kernel
+
+from harness.data import DataSource
+from harness.execute import Limits, execute
+from harness.execute.sandbox import bwrap_path
+from harness.grading import grade_one
+from harness.labs import get_lab
+from harness.models import Submission
 
 TRIVIAL_CELLS = ("x = 1",)
 TRAINING_CELLS = (
@@ -38,7 +51,6 @@ TRAINING_CELLS = (
 
 def write_notebook(path: Path, cells: tuple[str, ...] = TRIVIAL_CELLS) -> Path:
     """Writes a notebook of one code cell per string (python3 kernelspec) and returns its path."""
-    import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -55,7 +67,6 @@ def kernel_startup_s(*, timeout_s: float = 60.0) -> float:
     Uses ``jupyter_client.manager.start_new_kernel`` (whose client waits for the
     ``kernel_info`` reply); the kernel is shut down afterwards, outside the timing.
     """
-    from jupyter_client.manager import start_new_kernel
 
     t0 = time.perf_counter()
     km, kc = start_new_kernel(kernel_name="python3", startup_timeout=timeout_s, stdout=subprocess.DEVNULL,
@@ -74,10 +85,6 @@ def execute_once(notebook: Path, *, lab: str = "dropout", sandbox_mode: str = "n
         ``wall_s`` (measured around the call), ``execution_wall_s``, ``startup_s`` (kernel
         and prologue, as the Execution records it), ``cell_time_s``, ``status``, ``isolation``.
     """
-    from harness.data import DataSource
-    from harness.execute import Limits, execute
-    from harness.labs import get_lab
-    from harness.models import Submission
 
     spec = get_lab(lab)
     source = DataSource.resolve(data_root)
@@ -107,7 +114,6 @@ def overhead(*, repeats: int = 10, sandbox_modes: tuple[str, ...] = ("bwrap", "n
     Raises:
         RuntimeError: when an execution does not finish with status ``ok``.
     """
-    from harness.execute.sandbox import bwrap_path
 
     modes = [m for m in sandbox_modes if m != "bwrap" or bwrap_path()]
     raw: dict[str, list] = {"kernel_startup_s": []}
@@ -147,7 +153,6 @@ def _stats(values: list[float]) -> dict:
 
 def _rss_worker(notebook: str, lab: str, sandbox_mode: str, data_root: str | None, interval_s: float,
                 grade: bool) -> dict:
-    import psutil
 
     proc = psutil.Process()
     samples: list[int] = []
@@ -158,8 +163,6 @@ def _rss_worker(notebook: str, lab: str, sandbox_mode: str, data_root: str | Non
             samples.append(proc.memory_info().rss)
             stop.wait(interval_s)
 
-    # Import what the grader imports before running anything (counted: it is the grader's).
-    import harness.execute  # noqa: F401
 
     before = proc.memory_info().rss
     thread = threading.Thread(target=sample, daemon=True)
@@ -167,7 +170,6 @@ def _rss_worker(notebook: str, lab: str, sandbox_mode: str, data_root: str | Non
     with tempfile.TemporaryDirectory(prefix="labgrade-bench-rss-") as tmp:
         t0 = time.perf_counter()
         if grade:
-            from harness.grading import grade_one
 
             result = grade_one(notebook, lab=lab, out=Path(tmp) / "out", quick=True, data_root=data_root,
                                sandbox=sandbox_mode)
@@ -202,8 +204,6 @@ def grader_peak_rss(*, lab: str = "dropout", sandbox_mode: str = "auto", data_ro
         ``peak_rss_mb``, ``start_rss_mb`` (after importing the harness), ``samples``,
         ``wall_s``, ``status``, ``what``.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
     with tempfile.TemporaryDirectory(prefix="labgrade-bench-rssnb-") as tmp:
         nb = write_notebook(Path(tmp) / "train_small.ipynb", cells)

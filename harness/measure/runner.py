@@ -9,11 +9,8 @@ Suites:
   step, Fashion-MNIST MLP epoch (the CPU suite of ``make bench``).
 * ``gpu``: the same with batch 256 and more rounds (``--gpu-suite``: with
   ``mixed_bfloat16`` where the lab allows it).
-* ``harness``: per-submission harness overhead beyond a bare kernel start-up, with
-  bubblewrap and without; the grader's own peak RSS.
-* ``batch``: submissions/minute at jobs 1 and 2; Dask ``LocalCluster`` overhead.
-* ``regrade``: a rubric change applied to a graded class of real submissions
-  (``labgrade regrade``) against executing them again.
+* ``harness``, ``batch``, ``regrade``: the grader itself (`harness.measure.grader_suites`,
+  passed in by ``labgrade bench``).
 """
 
 from __future__ import annotations
@@ -26,19 +23,22 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from harness.measure import baseline as bl
 from harness.machine import fingerprint, machine_info
-from harness.measure.regrade import regrade_speed
 from harness.measure.results import BenchRun, Measurement
+from harness.measure.table import format_run
 from harness.measure.workloads import SUITES as MODEL_SUITES
 from harness.measure.workloads import Workload, block, now
 
-SUITE_NAMES = ("tiny", "models", "gpu", "harness", "batch", "regrade")
+GRADER_SUITE_NAMES = ("harness", "batch", "regrade")
+SUITE_NAMES = ("tiny", "models", "gpu", *GRADER_SUITE_NAMES)
 PRECISIONS = ("float32", "mixed_bfloat16")
 SLOWDOWN_ENV = "LABGRADE_BENCH_SLOWDOWN"
 Progress = Callable[[str], None]
+# A grader-level suite: fn(*, repeats, batch_n, data_root, progress) -> measurements.
+GraderSuite = Callable[..., list[Measurement]]
 
 
 def time_workload(w: Workload, *, precision: str = "float32", rounds: int | None = None, warmup: int | None = None,
@@ -57,7 +57,7 @@ def time_workload(w: Workload, *, precision: str = "float32", rounds: int | None
     policy = precision if (w.mixed_ok and precision != "float32") else "float32"
     keras = sys.modules.get("keras")
     if w.info.get("model") or keras is not None:  # model workloads: Keras is (or will be) loaded
-        import keras
+        import keras  # heavy: only model workloads load it
 
         keras.mixed_precision.set_global_policy(policy)
     step = w.setup(w)
@@ -87,93 +87,11 @@ def time_workload(w: Workload, *, precision: str = "float32", rounds: int | None
     return m
 
 
-def harness_measurements(*, repeats: int = 10, data_root: str | Path | None = None,
-                         progress: Progress | None = None) -> list[Measurement]:
-    """Harness overhead (bwrap and none) and the grader's peak RSS, as measurements."""
-    from harness.measure.overhead import grader_peak_rss, overhead
-
-    ov = overhead(repeats=repeats, data_root=data_root)
-    kernel = ov["kernel_startup_s"]
-    out = [Measurement("kernel_startup_s", "s", kernel["median"], False, kernel["median"], ov["raw"]["kernel_startup_s"],
-                       info={"definition": "bare jupyter_client python3 kernel: start to kernel_info reply (median)"})]
-    for mode in ("bwrap", "none"):
-        r = ov.get(mode, {})
-        if "beyond_cells_s" not in r:
-            continue
-        beyond = r["beyond_cells_s"]
-        out.append(Measurement(f"harness_beyond_cells_{mode}_s", "s", beyond["median"], False, beyond["median"],
-                               [x["wall_s"] - x["cell_time_s"] for x in ov["raw"][mode]],
-                               info={"definition": "execute() wall time minus time inside cells, trivial notebook "
-                                                   f"(median of {repeats}), sandbox_mode={mode!r}",
-                                     "wall_s": r["wall_s"], "startup_s": r["startup_s"], "cell_time_s": r["cell_time_s"]}))
-        out.append(Measurement(f"harness_overhead_{mode}_s", "s", r["overhead_beyond_kernel_s"], False,
-                               r["overhead_beyond_kernel_s"], compare=False,
-                               info={"definition": "median(execute wall - cells) - median(bare kernel start-up); "
-                                                   "target <= 0.5 s (issue 2)", "target_s": 0.5}))
-        if progress:
-            progress(f"harness overhead ({mode}): {r['overhead_beyond_kernel_s']:.3f} s beyond a "
-                     f"{kernel['median']:.3f} s bare kernel start-up")
-    for grade in (False, True):
-        rss = grader_peak_rss(data_root=data_root, grade=grade)
-        name = "grader_peak_rss_grade_mb" if grade else "grader_peak_rss_mb"
-        out.append(Measurement(name, "MB", rss["peak_rss_mb"], False, compare=not grade,
-                               info={**rss, "definition": f"peak RSS of the grader process during {rss['what']} of a "
-                                                          "notebook training a small MLP (kernel not counted); "
-                                                          "target < 300 MB (issue 2)"}))
-        if progress:
-            progress(f"{name}: {rss['peak_rss_mb']:.0f} MB ({rss['what']})")
-    return out
-
-
-def batch_measurements(*, n: int = 20, data_root: str | Path | None = None,
-                       progress: Progress | None = None) -> list[Measurement]:
-    """Submissions/minute at jobs 1 and 2 (local pool), the speed-up, and the Dask overhead."""
-    from harness.measure.batch import batch_throughput
-
-    b = batch_throughput(n=n, data_root=data_root)
-    out = []
-    for key, run in b["runs"].items():
-        out.append(Measurement(f"batch_{key.replace('-', '_')}_per_min", "submissions/min", run["per_minute"], True,
-                               compare=key.startswith("local"),
-                               info={"submissions": n, "wall_s": run["wall_s"], "task_s_median": run["task_s_median"],
-                                     "definition": f"{n} trivial notebooks graded with api.grade(quick=True)"}))
-    if "speedup_jobs2" in b:
-        out.append(Measurement("batch_speedup_jobs2", "x", b["speedup_jobs2"], True, compare=False,
-                               info={"definition": "submissions/min at jobs=2 over jobs=1; target >= 1.8 on 2 cores"}))
-    for jobs in (1, 2):
-        key = f"dask_overhead_per_submission_s_j{jobs}"
-        if key in b:
-            out.append(Measurement(f"dask_overhead_j{jobs}_s", "s", b[key], False, compare=False,
-                                   info={"definition": "(Dask LocalCluster wall - local pool wall) / submissions, "
-                                                       f"{jobs} worker(s); target <= 1 s",
-                                         "task_overhead_s": b[f"dask_task_overhead_s_j{jobs}"]}))
-    if progress:
-        progress("batch: " + ", ".join(f"{m.name}={m.value:.3g}" for m in out))
-    return out
-
-
-def regrade_measurements(*, n: int = 20, data_root: str | Path | None = None,
-                         progress: Progress | None = None) -> list[Measurement]:
-    """Seconds per submission to regrade after a rubric change, to grade (execute) it, and their ratio."""
-    r = regrade_speed(n=n, data_root=data_root)
-    definition = (f"{n} real {r['lab']} submissions (quick mode, distinct seeds) graded with api.grade(jobs="
-                  f"{r['jobs']}), then one item's points doubled and api.regrade(out, rubric=...) run")
-    out = [Measurement("regrade_s_per_submission", "s", r["regrade_s_per_submission"], False, compare=False,
-                       info={"definition": definition, "regrade_wall_s": r["regrade_wall_s"]}),
-           Measurement("grade_task_s_median", "s", r["grade_task_s_median"], False, compare=False,
-                       info={"definition": definition, "grade_wall_s": r["grade_wall_s"],
-                             "task_s": r["grade_task_s"]}),
-           Measurement("regrade_speedup", "x", r["speedup"], True, compare=False,
-                       info={"definition": "median grading task time / regrade time per submission; target >= 50"})]
-    if progress:
-        progress("regrade: " + ", ".join(f"{m.name}={m.value:.3g}" for m in out))
-    return out
-
-
 def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str = "float32",
                rounds: int | None = None, warmup: int | None = None, data_root: str | Path | None = None, slowdown: float | None = None,
                repeats: int = 10, batch_n: int = 20, only: list[str] | None = None,
-               progress: Progress | None = None, checkpoint: Path | None = None) -> BenchRun:
+               progress: Progress | None = None, checkpoint: Path | None = None,
+               grader_suites: Mapping[str, GraderSuite] | None = None) -> BenchRun:
     """Measures `suites` in this process and returns the run (nothing written).
 
     Args:
@@ -189,10 +107,18 @@ def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: 
         progress: called with a line per result.
         checkpoint: rewrite the run so far to this JSON file after each suite and model
             workload (a run killed by a time limit keeps what it measured).
+        grader_suites: the suites that run the grader itself (``harness``, ``batch``,
+            ``regrade``: `harness.measure.grader_suites.GRADER_SUITES`). They need the
+            Jupyter stack, which a GPU image running ``python -m harness.measure`` may lack,
+            so the caller passes them in.
 
     Raises:
-        ValueError: for an unknown suite or precision.
+        ValueError: for an unknown suite or precision, or a grader suite not passed in.
     """
+    missing = [s for s in suites if s in GRADER_SUITE_NAMES and s not in (grader_suites or {})]
+    if missing:
+        raise ValueError(f"Suite(s) {missing} run the grader (Jupyter stack): use `labgrade bench --suite "
+                         f"{missing[0]}`, not `python -m harness.measure`.")
     unknown = [s for s in suites if s not in SUITE_NAMES]
     if unknown or not suites:
         raise ValueError(f"Unknown suite(s) {unknown or suites!r}; expected some of {', '.join(SUITE_NAMES)}.")
@@ -215,14 +141,9 @@ def run_suites(*, suites: tuple[str, ...] | list[str] = ("models",), precision: 
                         if progress:
                             progress(f"{w.name}: FAILED ({type(exc).__name__}: {str(exc)[:200]})")
                     _checkpoint(run, checkpoint, precision)
-            elif suite == "harness":
-                for m in harness_measurements(repeats=repeats, data_root=data_root, progress=progress):
-                    run.add(m)
-            elif suite == "batch":
-                for m in batch_measurements(n=batch_n, data_root=data_root, progress=progress):
-                    run.add(m)
-            elif suite == "regrade":
-                for m in regrade_measurements(n=batch_n, data_root=data_root, progress=progress):
+            elif suite in GRADER_SUITE_NAMES:
+                for m in grader_suites[suite](repeats=repeats, batch_n=batch_n, data_root=data_root,  # type: ignore
+                                              progress=progress):
                     run.add(m)
         except Exception as exc:
             run.errors[suite] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
@@ -277,7 +198,8 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
           out: str | Path = "reports/bench", input_path: str | Path | None = None, rounds: int | None = None,
           warmup: int | None = None,
           data_root: str | Path | None = None, slowdown: float | None = None, repeats: int = 10, batch_n: int = 20,
-          only: list[str] | None = None, progress: Progress | None = None) -> BenchOutcome:
+          only: list[str] | None = None, progress: Progress | None = None,
+          grader_suites: Mapping[str, GraderSuite] | None = None) -> BenchOutcome:
     """Measures suites (or loads a saved run), writes JSON and a table, saves and/or compares the baseline.
 
     Args:
@@ -290,12 +212,12 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
         out: folder for ``bench-<fingerprint>-<time>.json``/``.txt`` and ``latest.json``.
         input_path: a run written earlier (by this command or ``make bench``): compare or
             save it instead of measuring.
-        rounds, warmup, data_root, slowdown, repeats, batch_n, only, progress: see `run_suites`.
+        rounds, warmup, data_root, slowdown, repeats, batch_n, only, progress, grader_suites: see
+            `run_suites`.
 
     Returns:
         A `BenchOutcome`; its `exit_code` is what the CLI exits with.
     """
-    from harness.measure.table import format_run
 
     if input_path:
         run = BenchRun.load(Path(input_path))
@@ -303,7 +225,7 @@ def bench(*, suites: tuple[str, ...] | list[str] = ("models",), precision: str =
         run = run_suites(suites=suites, precision=precision, rounds=rounds, warmup=warmup, data_root=data_root,
                          slowdown=slowdown,
                          repeats=repeats, batch_n=batch_n, only=only, progress=progress,
-                         checkpoint=Path(out) / "partial.json")
+                         checkpoint=Path(out) / "partial.json", grader_suites=grader_suites)
         (Path(out) / "partial.json").unlink(missing_ok=True)
     outcome = BenchOutcome(run)
     if compare:

@@ -21,7 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness.calibration import bands_for, result_time_to_band
 from harness.data.source import DataSource
+from harness.machine import machine_info
 from harness.reference_result import ReferenceResult
 
 RECIPES = ("reference", "lecture")
@@ -64,7 +66,6 @@ def run_isolated(lab: str, *, recipe: str, seed: int = 0, quick: bool = False, s
 
 
 def _summary(res: ReferenceResult, bands: dict) -> dict:
-    from harness.calibration import result_time_to_band
 
     t = res.timings
     return {
@@ -93,8 +94,6 @@ def compare_speed(lab: str, *, seed: int = 0, quick: bool = False, source: DataS
         "ratios": {...}}``; ratios > 1 mean the reference is faster
         (``time_to_band``, ``wall``: lecture / reference; images/s: reference / lecture).
     """
-    from harness.calibration import bands_for
-    from harness.machine import machine_info
 
     mode = "quick" if quick else "full"
     bands = bands_for(lab, mode, rubric_path=rubric_path)

@@ -37,6 +37,7 @@ from harness.machine import fingerprint, fingerprint_fields, machine_info
 from harness.calibration import lab_module, read_band_section, result_time_to_band
 from harness.data.source import DataSource
 from harness.labs import LABS, get_lab
+from harness.measure.results import BenchRun, Measurement
 from harness.serialize import write_atomic
 
 REFERENCE_TOLERANCE = 1.0
@@ -330,7 +331,6 @@ def verify(labs: list[str] | None = None, *, quick: bool = False, source: DataSo
 def save_reference_baseline(report: VerifyReport, *, baselines_dir: Path = bl.BASELINES_DIR) -> list[Path]:
     """Stores each lab's throughput as a ``reference`` entry of its machine's baseline file
     (one file per precision the labs ran under)."""
-    from harness.measure.results import BenchRun, Measurement
 
     runs: dict[str, BenchRun] = {}
     for v in report.labs:

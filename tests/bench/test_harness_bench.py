@@ -15,7 +15,7 @@ pytestmark = pytest.mark.bench
 
 
 def test_harness_overhead(benchmark, bench_run, data_root):
-    from harness.measure.runner import harness_measurements
+    from harness.measure.grader_suites import harness_measurements
 
     ms = benchmark.pedantic(harness_measurements, kwargs={"repeats": 10, "data_root": data_root}, rounds=1,
                             iterations=1)
@@ -25,7 +25,7 @@ def test_harness_overhead(benchmark, bench_run, data_root):
 
 
 def test_batch_throughput(benchmark, bench_run, data_root):
-    from harness.measure.runner import batch_measurements
+    from harness.measure.grader_suites import batch_measurements
 
     ms = benchmark.pedantic(batch_measurements, kwargs={"n": 20, "data_root": data_root}, rounds=1, iterations=1)
     for m in ms:
@@ -35,7 +35,7 @@ def test_batch_throughput(benchmark, bench_run, data_root):
 
 def test_regrade_speed(benchmark, bench_run, data_root):
     """Issue 16: regrading a class of 20 real submissions after a rubric change, against executing them."""
-    from harness.measure.runner import regrade_measurements
+    from harness.measure.grader_suites import regrade_measurements
 
     ms = benchmark.pedantic(regrade_measurements, kwargs={"n": 20, "data_root": data_root}, rounds=1, iterations=1)
     for m in ms:
