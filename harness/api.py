@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from harness.data import DataSource
@@ -19,6 +20,7 @@ from harness.execute import sandbox as sandbox_mod
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
 from harness.grading import safe_id
+from harness.i18n import check_lang, resolve_lang
 from harness.labs import get_lab
 from harness.models import Execution, Submission
 from harness.rubric import load_rubric
@@ -116,6 +118,7 @@ def grade(
     scheduler: str | None = None,
     cluster: str | None = None,
     progress=None,
+    lang: str | None = None,
 ):
     """Grades every submission under `paths` (resumable); writes per-submission results and class outputs.
 
@@ -138,6 +141,9 @@ def grade(
         scheduler: a Dask scheduler address (``tcp://host:8786``): grade on that cluster.
         cluster: ``"local"`` starts a Dask LocalCluster of `jobs` workers.
         progress: a `harness.batch.progress.Progress` (default: stderr, live on a terminal).
+        lang: the language of what students read (``feedback.html``, ``feedback.json``, ``results.json``):
+            ``en`` or ``ko``; None: the rubric's ``[rubric] lang``, else the locale's, else English.
+            Instructor reports stay English.
 
     Returns:
         The `harness.batch.BatchSummary`.
@@ -152,6 +158,8 @@ def grade(
 
     if cluster not in (None, "local"):
         raise InputError(f"cluster must be 'local' (or use scheduler='tcp://...'); received {cluster!r}.")
+    if lang is not None:
+        check_lang(lang)
     spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights,
                             progress=lambda line: print(f"labgrade: {line}", file=sys.stderr))
     rubric = load_rubric(lab)
@@ -172,8 +180,23 @@ def grade(
         from harness.batch.cluster import dask_executor
 
         with dask_executor(scheduler=scheduler, local_workers=jobs) as executor:
-            return run_batch(found, executor=executor, **common)
-    return run_batch(found, **common)
+            summary = run_batch(found, executor=executor, **common)
+    else:
+        summary = run_batch(found, **common)
+    if lang is not None:
+        _student_views(Path(out), summary.graded + summary.skipped, lang=lang, problems=summary.problems)
+    return summary
+
+
+def _student_views(out: Path, sids: list[str], *, lang: str, problems: list[str]) -> None:
+    """Rewrites the student's files of each graded submission in `lang` (workers wrote them in the default one)."""
+    from harness.report.submission import write_student_view
+
+    for sid in sids:
+        try:
+            write_student_view(out / sid, lang=lang)
+        except (OSError, ValueError) as exc:  # the grade is kept; `labgrade report --student-view --lang` retries
+            problems.append(f"{sid}: feedback in {lang!r} not written: {type(exc).__name__}: {exc}")
 
 
 def check(
@@ -189,6 +212,7 @@ def check(
     sandbox: SandboxMode = "auto",
     weights: dict[str, Path] | None = None,
     progress: ProgressFn | None = None,
+    lang: str | None = None,
 ):
     """A student's self-check: the grader's execution and checks, visible items only.
 
@@ -209,6 +233,8 @@ def check(
             student's own code on their own machine), ``"bwrap"`` or ``"none"``.
         weights: application -> weights file used for ``weights="imagenet"``.
         progress: called with short progress lines.
+        lang: the feedback's language, ``en`` or ``ko``; None: the rubric's ``[rubric] lang``, else
+            the locale (``LC_ALL``/``LC_MESSAGES``/``LANG`` starting with ``ko``), else English.
 
     Returns:
         A `harness.report.feedback.CheckReport` with the friendly text and the data behind it.
@@ -220,8 +246,9 @@ def check(
     from harness.execute.source import InvalidSubmission, read_module, read_notebook
     from harness.grading import grade_one
     from harness.report.feedback import check_report
-    from harness.report.submission import render_submission
+    from harness.report.submission import write_student_view
 
+    lang = resolve_lang(lang, lab=lab)
     submission = Submission.from_path(path, lab=lab)
     try:
         (read_notebook if submission.kind == "notebook" else read_module)(Path(path))
@@ -235,7 +262,7 @@ def check(
         sid = safe_id(grade.submission.student_id)
         folder = Path(private) / sid
         execution = Execution.from_json((folder / "execution.json").read_text(encoding="utf-8"))
-        render_submission(folder, student_view=True)
+        write_student_view(folder, lang=lang)
         student = Path(out) / sid
         student.mkdir(parents=True, exist_ok=True)
         for name in STUDENT_FILES:
@@ -244,14 +271,15 @@ def check(
                 shutil.copytree(src, student / name, dirs_exist_ok=True)
             elif src.is_file():
                 shutil.copyfile(src, student / name)
-    return check_report(grade, execution, page=student / "feedback.html")
+    return check_report(grade, execution, page=student / "feedback.html", lang=lang)
 
 
 STUDENT_FILES = ("feedback.html", "feedback.json", "notebook.html", "figures")
 """What `check` leaves in the student's folder: their view, nothing the instructor keeps to itself."""
 
 
-def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True):
+def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True,
+           lang: str | None = None):
     """Re-renders every report of `out` and its dashboard from stored results (nothing is re-run).
 
     Args:
@@ -259,13 +287,38 @@ def report(out: str | Path = "reports/grades", *, student_view: bool = False, no
         student_view: write each submission's feedback.html (visible items only) instead
             of the instructor's report.html.
         notebook: also (re)write notebook.html from each executed notebook.
+        lang: with `student_view`, the students' language (``en``, ``ko``): feedback.html,
+            feedback.json and results.json are rewritten in it; None: the rubric's, else the
+            locale's, else English (feedback.html only).
 
     Returns:
         A `harness.report.site.RenderSummary`: dashboard path, pages written, problems.
+
+    Raises:
+        InputError: `lang` without `student_view` (the instructor's report is English), or a
+            language labgrade does not speak.
     """
     from harness.report.site import render_site
 
-    return render_site(Path(out), student_view=student_view, notebook=notebook)
+    if lang is None:
+        return render_site(Path(out), student_view=student_view, notebook=notebook)
+    if not student_view:
+        raise InputError(f"lang={lang!r} applies to the students' view; add student_view=True (--student-view). "
+                         "The instructor's report is always English.")
+    check_lang(lang)
+    from harness.report.submission import write_student_view
+
+    t0 = time.monotonic()
+    pages, problems = [], []
+    for folder in sorted(p.parent for p in Path(out).glob("*/grade.json")):
+        try:
+            pages.append(write_student_view(folder, lang=lang, notebook=notebook))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{folder.name}: {type(exc).__name__}: {exc}")
+    summary = render_site(Path(out), student_view=True, notebook=notebook, reports=False)
+    summary.reports, summary.problems = pages + summary.reports, problems + summary.problems
+    summary.seconds = round(time.monotonic() - t0, 3)
+    return summary
 
 
 def demo(

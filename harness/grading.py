@@ -20,6 +20,7 @@ from harness.data import DataSource
 from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
+from harness.i18n import msg
 from harness.labs import LabSpec, get_lab
 from harness.evaluate.stage import measure
 from harness.models import Execution, Grade, LabResult, Measurements, Override, Submission
@@ -29,9 +30,9 @@ from harness.score import check_result, make_grade
 from harness.serialize import write_atomic
 
 
-NO_RESULTS = ("This item discusses the results of training, but no model or history in this run comes from a "
-              "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
-              "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
+NO_RESULTS = msg("This item discusses the results of training, but no model or history in this run comes from a "
+                 "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
+                 "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
 
 
 def verified_training(ctx: GradeContext) -> bool:
@@ -82,10 +83,10 @@ def grade_execution(execution: Execution, *, measurements: Measurements, rubric:
             else:
                 verdict = fn(ctx, item)
         except CheckError as exc:
-            verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
+            verdict = Verdict(0.0, msg("Not graded automatically: {reason}.", reason=str(exc)), error=True)
         except Exception as exc:  # a bug in a check must not lose the other items
-            verdict = Verdict(0.0, f"Not graded automatically: internal check error ({type(exc).__name__}: "
-                                   f"{str(exc)[:300]}).", error=True)
+            verdict = Verdict(0.0, msg("Not graded automatically: internal check error ({error}).",
+                                       error=f"{type(exc).__name__}: {str(exc)[:300]}"), error=True)
         results.append(check_result(item, verdict))
     lab_result = LabResult(lab=lab.id, rubric_version=rubric.version, checks=results, metrics=ctx.metrics,
                            seconds=round(time.monotonic() - t0, 3))

@@ -9,12 +9,19 @@ from pathlib import Path
 
 from harness import __version__
 from harness.checks.context import Verdict
+from harness.i18n import Msg, render
+from harness.i18n.message import encode_args
 from harness.models import CheckResult, Execution, Grade, LabResult, Override
 from harness.rubric import Item, Rubric
 
 
 def check_result(item: Item, verdict: Verdict) -> CheckResult:
-    """Attaches points to a verdict; the status follows the fraction earned."""
+    """Attaches points to a verdict; the status follows the fraction earned.
+
+    The message is stored in English (``message``: grade.json, grades and the instructor's
+    report read it) and, when it is a `harness.i18n.Msg`, as its id and arguments too, so the
+    student's view can be rendered in the student's language.
+    """
     fraction = min(1.0, max(0.0, float(verdict.fraction)))
     if verdict.error:
         status = "error"
@@ -24,9 +31,12 @@ def check_result(item: Item, verdict: Verdict) -> CheckResult:
         status = "failed"
     else:
         status = "partial"
+    message = verdict.message
+    message_id, message_args = (message.msgid, encode_args(message.args)) if isinstance(message, Msg) else ("", {})
     return CheckResult(item=item.id, name=item.name, status=status, score=round(item.points * fraction, 3),
-                       max_score=item.points, message=verdict.message, evidence=verdict.evidence,
-                       visibility=item.visibility, flag=verdict.flag)
+                       max_score=item.points, message=render(message, "en"), evidence=verdict.evidence,
+                       visibility=item.visibility, flag=verdict.flag, message_id=message_id,
+                       message_args=message_args)
 
 
 def make_grade(execution: Execution, lab_result: LabResult, rubric: Rubric,
