@@ -15,6 +15,7 @@ from harness.i18n.catalogue import Translations
 from harness.i18n.language import check_lang
 
 EXTENSION = "jinja2.ext.i18n"
+CACHE_SIZE = 64
 
 
 @lru_cache(maxsize=8)
@@ -25,7 +26,12 @@ def environment(base, lang: str):
         base: the shared environment (`harness.report.render.environment()`).
         lang: a language code labgrade speaks.
     """
-    env = base.overlay(extensions=[EXTENSION])
+    # An overlay shares its parent's globals dict and starts from a copy of its template cache: give it
+    # its own of both, so that installing one language's gettext never leaks into another environment.
+    # (The extension writes its globals when added: add it once the overlay has a dict of its own.)
+    env = base.overlay(cache_size=CACHE_SIZE)
+    env.globals = dict(base.globals)
+    env.add_extension(EXTENSION)
     env.install_gettext_translations(Translations(check_lang(lang)), newstyle=True)
     env.globals["page_lang"] = lang
     return env

@@ -140,3 +140,26 @@ def test_write_student_view_rewrites_every_student_file(graded):
     assert HANGUL.search(json.loads((folder / "results.json").read_text())["tests"][0]["output"])
     write_student_view(folder, lang="en", notebook=False)
     assert json.loads((folder / "feedback.json").read_text())["lang"] == "en"
+
+
+def test_report_student_view_in_korean(graded):
+    from harness import api
+    from harness.errors import InputError
+
+    folder, _, _ = graded
+    summary = api.report(folder.parent, student_view=True, notebook=False, lang="ko")
+    assert folder / "feedback.html" in summary.reports and not summary.problems
+    assert '<html lang="ko">' in (folder / "feedback.html").read_text(encoding="utf-8")
+    assert summary.dashboard is not None and summary.dashboard.is_file()
+    with pytest.raises(InputError, match="applies to the students' view"):
+        api.report(folder.parent, lang="ko")
+
+
+def test_languages_do_not_leak_between_environments():
+    from harness.i18n.templates import environment as translated
+    from harness.report.render import environment
+
+    ko, en = translated(environment(), "ko"), translated(environment(), "en")
+    source = '{{ _("Rubric") }} {{ page_lang }}'
+    assert ko.from_string(source).render() == "채점 기준 ko" and en.from_string(source).render() == "Rubric en"
+    assert "_" not in environment().globals and "page_lang" not in environment().globals
