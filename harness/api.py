@@ -29,6 +29,7 @@ from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
 from harness.execute.source import InvalidSubmission, read_module, read_notebook
 from harness.grading import grade_one, regrade_one
+from harness.i18n import check_lang, resolve_lang
 from harness.labs import PROJECT_ROOT, get_lab
 from harness.lms.course import CourseSettings, assign, found_of, load_course, student_of
 from harness.lms.export import export_grades
@@ -36,7 +37,7 @@ from harness.lms.gradebook import ExportReport
 from harness.models import Execution, Submission
 from harness.report.feedback import check_report
 from harness.report.site import render_site, write_class_outputs
-from harness.report.submission import render_submission
+from harness.report.submission import render_submission, write_student_view
 from harness.results import folder_name
 from harness.rubric import Rubric
 from harness.score import read_overrides
@@ -147,6 +148,7 @@ def grade(
     missing: str = "empty",
     rubric: str | Path | None = None,
     progress=None,
+    lang: str | None = None,
 ):
     """Grades every submission under `paths` (resumable); writes per-submission results and class outputs.
 
@@ -183,6 +185,9 @@ def grade(
         missing: a roster student without a submission gets ``empty`` or ``zero`` in grades.csv.
         rubric: a rubric TOML file to grade with (default: the lab's ``rubrics/<lab>.toml``).
         progress: a `harness.batch.progress.Progress` (default: stderr, live on a terminal).
+        lang: the language of what students read (``feedback.html``, ``feedback.json``, ``results.json``):
+            ``en`` or ``ko``; None: the rubric's ``[rubric] lang``, else the locale's, else English.
+            Instructor reports stay English.
 
     Returns:
         The `harness.batch.BatchSummary`.
@@ -193,9 +198,11 @@ def grade(
     """
     if cluster not in (None, "local"):
         raise InputError(f"cluster must be 'local' (or use scheduler='tcp://...'); received {cluster!r}.")
+    if lang is not None:
+        check_lang(lang)
     course = CourseSettings(lab=lab, quick=quick, lms=lms, tz=tz, roster=str(roster) if roster else None, due=due,
                             grace=grace, per=late_per, rate=late_rate, cap=late_cap, hard_deadline=hard_deadline,
-                            extensions=str(extensions) if extensions else None, missing=missing)
+                            extensions=str(extensions) if extensions else None, missing=missing, lang=lang)
     course.policy()  # a bad date or CSV fails here, before anything runs
     spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights,
                             progress=lambda line: print(f"labgrade: {line}", file=sys.stderr))
@@ -221,7 +228,8 @@ def grade(
     course.save(Path(out), roster_match=roster_match)
     limits = _limits(spec, quick=quick, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     options = JobOptions(limits=limits, sandbox=sandbox, data_root=str(source.root) if source.root else None,
-                         weights={k: str(v) for k, v in (weights or {}).items()}, rubric_toml=rubric_toml)
+                         weights={k: str(v) for k, v in (weights or {}).items()}, rubric_toml=rubric_toml,
+                         lang=resolve_lang(lang, lab=lab))
     # A rubric file is part of the resume key by content: editing it regrades.
     version = rubric.version if rubric_toml is None else \
         f"{rubric.version}+{hashlib.sha256(rubric_toml.encode()).hexdigest()[:12]}"
@@ -231,8 +239,21 @@ def grade(
         found.problems.extend(roster_match.problems)
     if scheduler or cluster:
         with dask_executor(scheduler=scheduler, local_workers=jobs) as executor:
-            return run_batch(found, executor=executor, **common)
-    return run_batch(found, **common)
+            summary = run_batch(found, executor=executor, **common)
+    else:
+        summary = run_batch(found, **common)
+    if lang is not None:  # graded ones were written in `lang` by the workers; those skipped may be in another
+        _student_views(Path(out), summary.skipped, lang=lang, problems=summary.problems)
+    return summary
+
+
+def _student_views(out: Path, sids: list[str], *, lang: str, problems: list[str]) -> None:
+    """Rewrites the student's files of already graded submissions in `lang` (nothing is re-run)."""
+    for sid in sids:
+        try:
+            write_student_view(out / sid, lang=lang)
+        except (OSError, ValueError) as exc:  # the grade is kept; `labgrade report --student-view --lang` retries
+            problems.append(f"{sid}: feedback in {lang!r} not written: {type(exc).__name__}: {exc}")
 
 
 def regrade(out: str | Path = "reports/grades", *, rubric: str | Path | None = None, data_root: str | Path | None = None,
@@ -280,13 +301,13 @@ def regrade(out: str | Path = "reports/grades", *, rubric: str | Path | None = N
                 if overrides else None
             late = _late_again(policy, results.read_origin(folder))
             result, needs = regrade_one(folder, rubric=rubrics[lab], source=source, weights=weights, overrides=manual,
-                                        late=late)
+                                        late=late, lang=course.lang if course is not None else None)
         except (OSError, SchemaError, ValueError) as exc:
             summary.problems.append(f"{folder.name}: {type(exc).__name__}: {str(exc)[:300]}")
             continue
         if render:
             for student_view in (False, True):
-                render_submission(folder, student_view=student_view, result=result)
+                render_submission(folder, student_view=student_view, result=result, lang=result.lang)
         summary.regraded.append(folder.name)
         if needs:
             summary.needs_rerun[folder.name] = needs
@@ -339,6 +360,7 @@ def check(
     sandbox: SandboxMode = "auto",
     weights: dict[str, Path] | None = None,
     progress: ProgressFn | None = None,
+    lang: str | None = None,
 ):
     """A student's self-check: the grader's execution and checks, visible items only.
 
@@ -359,6 +381,8 @@ def check(
             student's own code on their own machine), ``"bwrap"`` or ``"none"``.
         weights: application -> weights file used for ``weights="imagenet"``.
         progress: called with short progress lines.
+        lang: the feedback's language, ``en`` or ``ko``; None: the rubric's ``[rubric] lang``, else
+            the locale (``LC_ALL``/``LC_MESSAGES``/``LANG`` starting with ``ko``), else English.
 
     Returns:
         A `harness.report.feedback.CheckReport` with the friendly text and the data behind it.
@@ -367,6 +391,7 @@ def check(
         LabgradeError: bad input (including a file that is not a readable notebook), missing
             grader data (nothing was run).
     """
+    lang = resolve_lang(lang, lab=lab)
     submission = Submission.from_path(path, lab=lab)
     try:
         (read_notebook if submission.kind == "notebook" else read_module)(Path(path))
@@ -376,8 +401,8 @@ def check(
     limits = _limits(spec, quick=quick, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     with tempfile.TemporaryDirectory(prefix="labgrade-check-") as private:
         result = grade_one(path, lab=lab, out=private, quick=quick, data_root=source.root, limits=limits,
-                           sandbox=sandbox, weights=weights, progress=progress)
-        render_submission(result.folder, student_view=True, result=result)
+                           sandbox=sandbox, weights=weights, progress=progress, lang=lang)
+        render_submission(result.folder, student_view=True, result=result, lang=lang)
         student = Path(out) / result.folder.name
         student.mkdir(parents=True, exist_ok=True)
         for name in STUDENT_FILES:
@@ -386,14 +411,15 @@ def check(
                 shutil.copytree(src, student / name, dirs_exist_ok=True)
             elif src.is_file():
                 shutil.copyfile(src, student / name)
-    return check_report(result.grade, result.execution, page=student / "feedback.html")
+    return check_report(result.grade, result.execution, page=student / "feedback.html", lang=lang)
 
 
 STUDENT_FILES = ("feedback.html", "feedback.json", "notebook.html", "figures")
 """What `check` leaves in the student's folder: their view, nothing the instructor keeps to itself."""
 
 
-def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True):
+def report(out: str | Path = "reports/grades", *, student_view: bool = False, notebook: bool = True,
+           lang: str | None = None):
     """Re-renders every report of `out` and its dashboard from stored results (nothing is re-run).
 
     Args:
@@ -401,11 +427,34 @@ def report(out: str | Path = "reports/grades", *, student_view: bool = False, no
         student_view: write each submission's feedback.html (visible items only) instead
             of the instructor's report.html.
         notebook: also (re)write notebook.html from each executed notebook.
+        lang: with `student_view`, the students' language (``en``, ``ko``): feedback.html,
+            feedback.json and results.json are rewritten in it; None: the rubric's, else the
+            locale's, else English (feedback.html only).
 
     Returns:
         A `harness.report.site.RenderSummary`: dashboard path, pages written, problems.
+
+    Raises:
+        InputError: `lang` without `student_view` (the instructor's report is English), or a
+            language labgrade does not speak.
     """
-    return render_site(Path(out), student_view=student_view, notebook=notebook)
+    if lang is None:
+        return render_site(Path(out), student_view=student_view, notebook=notebook)
+    if not student_view:
+        raise InputError(f"lang={lang!r} applies to the students' view; add student_view=True (--student-view). "
+                         "The instructor's report is always English.")
+    check_lang(lang)
+    t0 = time.monotonic()
+    pages, problems = [], []
+    for folder in results.submission_folders(Path(out)):
+        try:
+            pages.append(write_student_view(folder, lang=lang, notebook=notebook))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{folder.name}: {type(exc).__name__}: {exc}")
+    summary = render_site(Path(out), student_view=True, notebook=notebook, reports=False)
+    summary.reports, summary.problems = pages + summary.reports, problems + summary.problems
+    summary.seconds = round(time.monotonic() - t0, 3)
+    return summary
 
 
 def export(out: str | Path = "reports/grades", *, fmt: str, path: str | Path, assignment: str | None = None,

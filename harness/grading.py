@@ -13,7 +13,6 @@ changed rubric newly needs from the stored exported models.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from harness import results
@@ -23,12 +22,12 @@ from harness.evaluate.stage import measure, request_for
 from harness.execute import Limits, execute
 from harness.execute.engine import ProgressFn
 from harness.execute.sandbox import SandboxMode
+from harness.i18n import resolve_lang
 from harness.labs import LabSpec, get_lab
 from harness.models import Execution, Grade, Measurements, Override, Submission
 from harness.report import gradescope
 from harness.rubric import Rubric
 from harness.score import make_grade
-from harness.serialize import write_atomic
 
 
 def grade_execution(execution: Execution, *, measurements: Measurements, rubric: Rubric, source: DataSource,
@@ -55,10 +54,7 @@ def write_result(result: results.SubmissionResult) -> None:
         results.write_origin(folder, result.origin)
     if result.grade is not None:
         results.write_stage(folder / results.GRADE, result.grade)
-        write_atomic(folder / results.RESULTS,
-                     json.dumps(gradescope.results_json(result.grade, result.execution), indent=2))
-        write_atomic(folder / results.FEEDBACK_JSON,
-                     json.dumps(gradescope.student_feedback(result.grade, result.execution), indent=2))
+        gradescope.write_student_files(result.grade, result.execution, folder, lang=result.lang)
 
 
 def grade_one(
@@ -76,6 +72,7 @@ def grade_one(
     origin: dict | None = None,
     late: dict | None = None,
     rubric: Rubric | None = None,
+    lang: str | None = None,
     progress: ProgressFn | None = None,
 ) -> results.SubmissionResult:
     """Runs the whole pipeline on one submission; writes ``out/<submission>/``; returns every stage value.
@@ -95,6 +92,8 @@ def grade_one(
         late: the late policy's verdict for this submission (`harness.lms.late.LateResult.to_dict`
             plus ``basis``); its penalty is a line of the grade.
         rubric: grade with this rubric (default: the lab's ``rubrics/<lab>.toml``).
+        lang: the language of the students' files (feedback.json, results.json); None: the
+            rubric's, else the locale's, else English.
         progress: called with short progress lines.
     """
     spec = get_lab(lab)
@@ -112,20 +111,21 @@ def grade_one(
     grade = grade_execution(exe, measurements=measurements, rubric=rubric, source=source, artifacts=folder, lab=spec,
                             weights=weights, overrides=overrides, late=late)
     result = results.SubmissionResult(folder=folder, execution=exe, measurements=measurements, grade=grade,
-                                      origin=origin or {})
+                                      origin=origin or {}, lang=resolve_lang(lang, lab=lab))
     write_result(result)
     return result
 
 
 def regrade_one(folder: Path, *, rubric: Rubric, source: DataSource, weights: dict[str, Path] | None = None,
-                overrides: list[Override] | None = None,
-                late: dict | None = None) -> tuple[results.SubmissionResult, list[str]]:
+                overrides: list[Override] | None = None, late: dict | None = None,
+                lang: str | None = None) -> tuple[results.SubmissionResult, list[str]]:
     """Grades a stored run again with `rubric`, without executing anything.
 
     The stored Measurements are reused when they hold everything the rubric needs;
     otherwise the exported models stored in the folder are measured again (the
     evaluation worker, no notebook is run). Manual overrides of the stored grade are kept
     unless `overrides` replaces them; the stored late verdict is kept unless `late` replaces it.
+    The students' files are rewritten in `lang` (None: the rubric's, else the locale's).
 
     Returns:
         The new result, and the items whose evidence is not stored (they need a re-run).
@@ -154,6 +154,6 @@ def regrade_one(folder: Path, *, rubric: Rubric, source: DataSource, weights: di
     grade = grade_execution(exe, measurements=measurements, rubric=rubric, source=source, artifacts=folder, lab=spec,
                             weights=weights, overrides=keep, late=late)
     result = results.SubmissionResult(folder=Path(folder), execution=exe, measurements=measurements, grade=grade,
-                                      origin=stored.origin)
+                                      origin=stored.origin, lang=resolve_lang(lang, lab=rubric.lab))
     write_result(result)
     return result, needs_rerun

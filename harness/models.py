@@ -343,6 +343,11 @@ class Diagnosis:
         replacement: the Keras 3 way to write it.
         cell_index: the cell it was found in (-1 when it comes from the trace).
         severity: ``"error"`` (the code failed) or ``"silent"`` (it ran but did something else).
+        message_id: catalogue id of `message` (its English template; see `harness.i18n`), so the
+            diagnosis can be shown in the student's language; empty in older results.
+        message_args: the arguments of `message_id` (JSON).
+        replacement_id: catalogue id of `replacement`; empty in older results.
+        replacement_args: the arguments of `replacement_id` (JSON).
     """
 
     api: str
@@ -350,6 +355,10 @@ class Diagnosis:
     replacement: str
     cell_index: int = -1
     severity: Literal["error", "silent"] = "error"
+    message_id: str = ""
+    message_args: dict[str, Any] = field(default_factory=dict)
+    replacement_id: str = ""
+    replacement_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -607,6 +616,11 @@ class CheckResult:
         flag: instructor-only marker: ``review`` (a result to look at before trusting it, e.g.
             accuracy far above the reference) or ``evidence`` (the training record does not
             add up); empty when nothing is flagged. Never shown to the student.
+        message_id: catalogue id of `message` (its English template; see `harness.i18n`): the
+            student's view renders it in the student's language; empty for a message that has
+            no id (older results, manual text), which is shown as written.
+        message_args: the arguments of `message_id` as JSON (nested messages as
+            ``{"msgid", "args"}``).
     """
 
     item: str
@@ -618,6 +632,8 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     visibility: Literal["visible", "hidden", "after_due_date"] = "visible"
     flag: str = ""
+    message_id: str = ""
+    message_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -65,6 +65,7 @@ class SubmissionResult:
         measurements: what the grader measured.
         grade: the grade (None when only executed).
         origin: where the file came from (LMS metadata, original name, roster identity).
+        lang: the language of the students' files written for it (``en``, ``ko``).
     """
 
     folder: Path
@@ -72,6 +73,7 @@ class SubmissionResult:
     measurements: Measurements = field(default_factory=Measurements)
     grade: Grade | None = None
     origin: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"
 
 
 def write_stage(path: Path, value) -> None:

@@ -8,25 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness import __version__
-from harness.checks.context import Verdict
-from harness.models import CheckResult, Execution, Grade, LabResult, Override
-from harness.rubric import Item, Rubric
-
-
-def check_result(item: Item, verdict: Verdict) -> CheckResult:
-    """Attaches points to a verdict; the status follows the fraction earned."""
-    fraction = min(1.0, max(0.0, float(verdict.fraction)))
-    if verdict.error:
-        status = "error"
-    elif fraction >= 1.0:
-        status = "passed"
-    elif fraction <= 0.0:
-        status = "failed"
-    else:
-        status = "partial"
-    return CheckResult(item=item.id, name=item.name, status=status, score=round(item.points * fraction, 3),
-                       max_score=item.points, message=verdict.message, evidence=verdict.evidence,
-                       visibility=item.visibility, flag=verdict.flag)
+from harness.models import Execution, Grade, LabResult, Override
+from harness.rubric import Rubric
 
 
 def late_penalty(late: dict | None, raw: float, max_score: float) -> float:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
-from harness.analysis.derived import (DROPOUT_ACCEPT, SGD_MARGIN, SHAPE_ACCEPT, SHAPE_WORDS, TIE_FINAL, TIE_SPEED,
+from harness.analysis.derived import (DROPOUT_ACCEPT, SGD_MARGIN, SHAPE_ACCEPT, TIE_FINAL, TIE_SPEED,
                                       TRANSFER_ACCEPT, accept, fit_state, lr_shape)
+from harness.i18n import Msg, msg, render
 
 LABS = ("resnet50-top3", "fashion-transfer", "cats-dogs", "optimizers", "lr-schedules", "dropout")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam")
@@ -100,8 +101,9 @@ class Fact:
         value: the measured value: a float, ``{subject: float}``, a category name, or a list of labels.
         tolerance: for numbers: absolute (accuracies, probabilities) or relative (ratio, learning
             rates, as documented per kind); None where categories are compared.
-        sentence: what was measured, for the instructor, e.g. ``"held-out accuracy of model B 0.961"``.
-        topic: what the analysis should address, for the student, e.g. ``"the accuracy of model B"``.
+        measured: what was measured, e.g. ``held-out accuracy of model B 0.961``: shown to the student
+            next to a statement that contradicts it, and to the instructor (`sentence`, in English).
+        topic: what the analysis should address, shown to the student, e.g. ``the accuracy of model B``.
         subject: the run/model/optimizer/schedule/class the fact is about (None: the lab's main model).
         metric: ``accuracy``, ``probability``, ``ratio``, ``lr``...; None for categorical facts.
         splits: accepted data splits for a quoted number (``val``, ``test``, ``train``); empty: any.
@@ -118,8 +120,8 @@ class Fact:
     kind: str
     value: Any
     tolerance: float | None
-    sentence: str
-    topic: str
+    measured: Msg
+    topic: Msg
     subject: str | None = None
     metric: str | None = None
     splits: tuple[str, ...] = ()
@@ -127,6 +129,11 @@ class Fact:
     params: dict[str, Any] = field(default_factory=dict)
     weight: float = 1.0
     needs_grounding: bool = True
+
+    @property
+    def sentence(self) -> str:
+        """What was measured, in English (the instructor's view and the judgement's evidence)."""
+        return render(self.measured, "en")
 
 
 def facts_for(lab: str, measured: dict) -> list[Fact]:
@@ -190,8 +197,18 @@ def _acc_tol(measured: dict) -> float:
     return ACCURACY_TOL if tol is None else tol
 
 
-def _pct(x: float) -> str:
-    return f"{x:.3f}"
+# The words of derived categories in sentences shown to the student (the categories themselves are the
+# values the judge compares; these only put them into words).
+_SHAPE_TEXT = {"constant": msg("stayed constant"), "up_down": msg("rose then fell"), "increasing": msg("increased"),
+               "decreasing_steps": msg("decreased in steps"), "decreasing_smooth": msg("decreased smoothly"),
+               "irregular": msg("changed irregularly")}
+_STATE_TEXT = {"underfitting": msg("underfitting"), "overfitting": msg("overfitting"), "good fit": msg("good fit"),
+               "unclear": msg("unclear")}
+_TRANSFER_TEXT = {"made B worse": msg("made B worse"), "barely helped": msg("barely helped"),
+                  "helped modestly": msg("helped modestly"), "helped clearly": msg("helped clearly")}
+_SGD_TEXT = {"worse": msg("worse"), "better": msg("better"), "similar": msg("similar")}
+_DROPOUT_TEXT = {"narrowed the gap": msg("narrowed the gap"), "widened the gap": msg("widened the gap"),
+                 "changed the gap little": msg("changed the gap little")}
 
 
 def _early(curve: list[float]) -> float:
@@ -215,27 +232,29 @@ def _resnet(m: dict) -> list[Fact]:
                 raise ValueError(f"measured['top3'] entries must be [label, probability in [0, 1]]; received {row!r}")
             rows.append((label, float(p)))
         labels = [r[0] for r in rows]
-        listing = ", ".join(f"{lab_} {p:.3f}" for lab_, p in rows)
-        facts.append(Fact("top3_labels", lab, "labels", labels, None, f"top-3 classes: {', '.join(labels)}",
-                          "the three predicted classes of the sample image", metric="label"))
+        listing = [f"{lab_} {p:.3f}" for lab_, p in rows]
+        facts.append(Fact("top3_labels", lab, "labels", labels, None, msg("top-3 classes: {labels:, }", labels=labels),
+                          msg("the three predicted classes of the sample image"), metric="label"))
         facts.append(Fact("top3_probabilities", lab, "values", dict(rows), PROBABILITY_TOL,
-                          f"top-3 probabilities: {listing}", "the probabilities of the top-3 classes",
-                          metric="probability"))
+                          msg("top-3 probabilities: {listing:, }", listing=listing),
+                          msg("the probabilities of the top-3 classes"), metric="probability"))
     facts.append(Fact("preprocessing", lab, "concept", "preprocessing_resnet", None,
-                      "explains why preprocess_input matters (the network was trained on inputs prepared that way)",
-                      "why the image must be prepared with preprocess_input", weight=0.5, needs_grounding=False))
+                      msg("explains why preprocess_input matters (the network was trained on inputs prepared that "
+                          "way)"),
+                      msg("why the image must be prepared with preprocess_input"), weight=0.5,
+                      needs_grounding=False))
     per_call, second = m.get("model_per_call"), _num(m, "second_call_s")
     if per_call is not None or second is not None:
         if per_call is not None and not isinstance(per_call, bool):
             raise ValueError(f"measured['model_per_call'] must be true or false; received {per_call!r}")
         first = _num(m, "first_call_s")
-        how = ("classify() builds the model on every call" if per_call else "the model is built once and reused"
-               if per_call is not None else "model reuse not traced")
-        times = ", ".join(f"{name} call {s:.2f} s" for name, s in (("first", first), ("second", second))
-                          if s is not None)
+        how = (msg("classify() builds the model on every call") if per_call else
+               msg("the model is built once and reused") if per_call is not None else msg("model reuse not traced"))
+        times = ([msg("first call {s:.2f} s", s=first)] if first is not None else []) + \
+            ([msg("second call {s:.2f} s", s=second)] if second is not None else [])
         facts.append(Fact("second_call", lab, "call_cost", "per_call" if per_call else "once", TIME_FACTOR,
-                          f"{how}; {times}", "what a second call of classify() costs and why",
-                          metric="seconds",
+                          msg("{how}; {times:, }", how=how, times=times),
+                          msg("what a second call of classify() costs and why"), metric="seconds",
                           params={"first_s": first, "second_s": second, "traced": per_call is not None}))
     return facts
 
@@ -243,15 +262,16 @@ def _resnet(m: dict) -> list[Fact]:
 def _transfer(m: dict) -> list[Fact]:
     lab, facts = "fashion-transfer", []
     acc = {k: _num(m, f"accuracy_{k}", unit=True) for k in ("A", "B", "B_on_A")}
-    names = {"A": "model A", "B": "model B", "B_on_A": "model B-on-A"}
+    names = {"A": msg("model A"), "B": msg("model B"), "B_on_A": msg("model B-on-A")}
     for k, v in acc.items():
         if v is None:
             continue
         alt = _num(m, f"val_accuracy_{k}", unit=True)
         facts.append(Fact(f"accuracy_{k}", lab, "value", v, _acc_tol(m),
-                          f"held-out accuracy of {names[k]} {_pct(v)}"
-                          + (f" (final validation {_pct(alt)})" if alt is not None else ""),
-                          f"the accuracy of {names[k]}", subject=k, metric="accuracy",
+                          msg("held-out accuracy of {model} {value:.3f}", model=names[k], value=v) if alt is None else
+                          msg("held-out accuracy of {model} {value:.3f} (final validation {alt:.3f})", model=names[k],
+                              value=v, alt=alt),
+                          msg("the accuracy of {model}", model=names[k]), subject=k, metric="accuracy",
                           splits=("val", "test"), params={"alternatives": [alt] if alt is not None else []}))
     b, ba = acc["B"], acc["B_on_A"]
     if b is not None and ba is not None:
@@ -261,14 +281,16 @@ def _transfer(m: dict) -> list[Fact]:
         verdict = ("made B worse" if f < 1 else "barely helped" if f < 1.3 else "helped modestly" if f < 2
                    else "helped clearly")
         facts.append(Fact("transfer_effect", lab, "effect", verdict, None,
-                          f"transfer {verdict}: error rate {err_b:.2%} (B) -> {err_ba:.2%} (B-on-A), {f:.2f}x",
-                          "whether transfer from model A helped model B", subject="transfer",
+                          msg("transfer {verdict}: error rate {err_b:.2%} (B) -> {err_ba:.2%} (B-on-A), {factor:.2f}x",
+                              verdict=_TRANSFER_TEXT[verdict], err_b=err_b, err_ba=err_ba, factor=f),
+                          msg("whether transfer from model A helped model B"), subject="transfer",
                           params={"accept": accepted, "measure": f}))
         if err_b > 0 and err_ba > 0:  # a factor is undefined when either model makes no error
-            change = f"errors cut by {1 - 1 / f:.0%}" if f >= 1 else f"errors up by {1 / f - 1:.0%}"
+            change = (msg("errors cut by {change:.0%}", change=1 - 1 / f) if f >= 1 else
+                      msg("errors up by {change:.0%}", change=1 / f - 1))
             facts.append(Fact("error_reduction", lab, "ratio", f, RATIO_REL_TOL,
-                              f"error-rate reduction factor {f:.2f}x ({change})",
-                              "by how much transfer reduced the error rate", metric="ratio",
+                              msg("error-rate reduction factor {factor:.2f}x ({change})", factor=f, change=change),
+                              msg("by how much transfer reduced the error rate"), metric="ratio",
                               params={"reduction": 1 - 1 / f, "errors": {"B": err_b, "B_on_A": err_ba}}))
     return facts
 
@@ -280,8 +302,9 @@ def _fit_fact(lab: str, train: list[float], val: list[float], val_loss: list[flo
     # contradiction of it is penalised in quick mode too (see judge.score).
     decisive = abs(gap) >= DECISIVE_GAP or train[-1] < DECISIVE_UNDERFIT
     return Fact("fit_state", lab, "fit_state", state, None,
-                f"{state}: train {_pct(train[-1])} vs val {_pct(val[-1])}, gap {gap:+.3f}",
-                "over- or underfitting, read from the training and validation curves",
+                msg("{state}: train {train:.3f} vs val {val:.3f}, gap {gap:+.3f}", state=_STATE_TEXT[state],
+                    train=train[-1], val=val[-1], gap=gap),
+                msg("over- or underfitting, read from the training and validation curves"),
                 params={"accept": accepted, "gap": gap, "train": train[-1], "val": val[-1], "decisive": decisive})
 
 
@@ -291,12 +314,12 @@ def _catsdogs(m: dict) -> list[Fact]:
     if val:
         n = len(val)
         facts.append(Fact("val_accuracy_first", lab, "value", val[0], _acc_tol(m),
-                          f"validation accuracy after epoch 1: {_pct(val[0])}",
-                          "the validation accuracy after the first epoch", metric="accuracy", splits=("val",),
+                          msg("validation accuracy after epoch 1: {value:.3f}", value=val[0]),
+                          msg("the validation accuracy after the first epoch"), metric="accuracy", splits=("val",),
                           epoch="first", params={"epochs": n}))
         facts.append(Fact("val_accuracy_last", lab, "value", val[-1], _acc_tol(m),
-                          f"validation accuracy after the last epoch ({n}): {_pct(val[-1])}",
-                          "the validation accuracy after the last epoch", metric="accuracy", splits=("val",),
+                          msg("validation accuracy after the last epoch ({n}): {value:.3f}", n=n, value=val[-1]),
+                          msg("the validation accuracy after the last epoch"), metric="accuracy", splits=("val",),
                           epoch="last", params={"epochs": n}))
         if train:
             facts.append(_fit_fact(lab, train, val, _curve(m.get("val_loss"), "val_loss")))
@@ -306,29 +329,31 @@ def _catsdogs(m: dict) -> list[Fact]:
             raise ValueError(f"measured['sample_label'] must be 'dog' or 'cat'; received {label!r}")
         p = _num(m, "sample_probability", unit=True)
         facts.append(Fact("sample_prediction", lab, "prediction", label, PROBABILITY_TOL,
-                          f"the sample dog is predicted as {label}" + (f" (p = {p:.3f})" if p is not None else ""),
-                          "what the model predicts for the sample image", metric="label",
+                          msg("the sample dog is predicted as {label}", label=label) if p is None else
+                          msg("the sample dog is predicted as {label} (p = {p:.3f})", label=label, p=p),
+                          msg("what the model predicts for the sample image"), metric="label",
                           params={"probability": p}))
     facts.append(Fact("preprocessing_match", lab, "concept", "preprocessing_match", None,
-                      "explains that prediction inputs must be preprocessed exactly as in training "
-                      "(preprocess_input, not /255)", "why the sample must be preprocessed as in training",
+                      msg("explains that prediction inputs must be preprocessed exactly as in training "
+                          "(preprocess_input, not /255)"), msg("why the sample must be preprocessed as in training"),
                       weight=0.5, needs_grounding=False))
     return facts
 
 
-def _ranking(lab: str, fid: str, scores: dict[str, float], tie: float, what: str, topic: str, dim: str) -> Fact:
+def _ranking(lab: str, fid: str, scores: dict[str, float], tie: float, what: Msg, topic: Msg, dim: str) -> Fact:
     best = max(scores.values())
     tied = sorted((k for k, v in scores.items() if v >= best - tie), key=lambda k: -scores[k])
-    listing = ", ".join(f"{k} {scores[k]:.3f}" for k in sorted(scores, key=lambda k: -scores[k])[:3])
-    return Fact(fid, lab, "ranking", tied, tie, f"{what}: {' / '.join(tied)} ({listing})", topic,
+    listing = [f"{k} {scores[k]:.3f}" for k in sorted(scores, key=lambda k: -scores[k])[:3]]
+    return Fact(fid, lab, "ranking", tied, tie, msg("{what}: {tied: / } ({listing:, })", what=what, tied=tied,
+                                                    listing=listing), topic,
                 params={"dimension": dim, "scores": scores})
 
 
 def _final_values(lab: str, curves: dict[str, list[float]], tol: float) -> Fact:
     finals = {k: c[-1] for k, c in curves.items()}
     return Fact("final_accuracies", lab, "values", finals, tol,
-                "final validation accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in finals.items()),
-                "the final validation accuracy of each run", metric="accuracy", splits=("val", "test"),
+                msg("final validation accuracy: {listing:, }", listing=[f"{k} {v:.3f}" for k, v in finals.items()]),
+                msg("the final validation accuracy of each run"), metric="accuracy", splits=("val", "test"),
                 params={"alternatives": {k: [max(c)] for k, c in curves.items()},
                         "epochs": max(len(c) for c in curves.values())})
 
@@ -339,10 +364,10 @@ def _optimizers(m: dict) -> list[Fact]:
     if not curves:
         return []
     facts = [_ranking(lab, "fastest", {k: _early(c) for k, c in curves.items()}, TIE_SPEED,
-                      "fastest to converge (mean val accuracy over the first quarter of the epochs)",
-                      "which optimizer converged fastest", "speed"),
+                      msg("fastest to converge (mean val accuracy over the first quarter of the epochs)"),
+                      msg("which optimizer converged fastest"), "speed"),
              _ranking(lab, "best_final", {k: c[-1] for k, c in curves.items()}, TIE_FINAL,
-                      "best final validation accuracy", "which optimizer ended best", "final")]
+                      msg("best final validation accuracy"), msg("which optimizer ended best"), "final")]
     adaptive = [k for k in ADAPTIVE if k in curves]
     if "sgd" in curves and adaptive:
         sgd_final, med_final = curves["sgd"][-1], median(curves[k][-1] for k in adaptive)
@@ -350,9 +375,11 @@ def _optimizers(m: dict) -> list[Fact]:
         diff = sgd_final - med_final
         verdict = "worse" if diff < -SGD_MARGIN else "better" if diff > SGD_MARGIN else "similar"
         facts.append(Fact("sgd_vs_adaptive", lab, "comparison", verdict, SGD_MARGIN,
-                          f"SGD {verdict} than the adaptive optimizers: final {sgd_final:.3f} vs median "
-                          f"{med_final:.3f}; early {sgd_early:.3f} vs {med_early:.3f}",
-                          "how plain SGD compares with the adaptive optimizers",
+                          msg("SGD {verdict} than the adaptive optimizers: final {sgd_final:.3f} vs median "
+                              "{median_final:.3f}; early {sgd_early:.3f} vs {median_early:.3f}",
+                              verdict=_SGD_TEXT[verdict], sgd_final=sgd_final, median_final=med_final,
+                              sgd_early=sgd_early, median_early=med_early),
+                          msg("how plain SGD compares with the adaptive optimizers"),
                           subject="sgd", params={"group": adaptive, "final": {k: c[-1] for k, c in curves.items()},
                                                  "speed": {k: _early(c) for k, c in curves.items()}}))
     facts.append(_final_values(lab, curves, _acc_tol(m)))
@@ -369,19 +396,22 @@ def _schedules(m: dict) -> list[Fact]:
         shape = lr_shape(lr)
         agree, contra = SHAPE_ACCEPT[shape]
         peak = max(lr)
-        trail = f"{lr[0]:.3g} -> {lr[-1]:.3g}" + (f" (peak {peak:.3g})" if shape == "up_down" else "")
         facts.append(Fact(f"shape_{name}", lab, "shape", shape, LR_REL_TOL,
-                          f"{name}: learning rate {SHAPE_WORDS[shape]}, {trail}",
-                          f"the shape of the {name} schedule's learning rate in this run", subject=name, metric="lr",
+                          msg("{name}: learning rate {shape}, {start:.3g} -> {end:.3g} (peak {peak:.3g})", name=name,
+                              shape=_SHAPE_TEXT[shape], start=lr[0], end=lr[-1], peak=peak) if shape == "up_down" else
+                          msg("{name}: learning rate {shape}, {start:.3g} -> {end:.3g}", name=name,
+                              shape=_SHAPE_TEXT[shape], start=lr[0], end=lr[-1]),
+                          msg("the shape of the {name} schedule's learning rate in this run", name=name), subject=name,
+                          metric="lr",
                           params={"lr": lr, "agree": sorted(agree), "contradict": sorted(contra)}))
     curves = _curves(m, "val_accuracy", SCHEDULES)
     if curves:
         facts.append(_ranking(lab, "best_final", {k: c[-1] for k, c in curves.items()}, TIE_FINAL,
-                              "best final validation accuracy", "which schedule ended best", "final"))
+                              msg("best final validation accuracy"), msg("which schedule ended best"), "final"))
         facts.append(_final_values(lab, curves, _acc_tol(m)))
     facts.append(Fact("onecycle_concept", lab, "concept", "onecycle", None,
-                      "explains 1cycle: the rate rises to a maximum, then falls (below the start)",
-                      "what the 1cycle schedule does", subject="1cycle", weight=0.5, needs_grounding=False))
+                      msg("explains 1cycle: the rate rises to a maximum, then falls (below the start)"),
+                      msg("what the 1cycle schedule does"), subject="1cycle", weight=0.5, needs_grounding=False))
     return facts
 
 
@@ -393,13 +423,14 @@ def _dropout(m: dict) -> list[Fact]:
         main = acc if acc is not None else val[-1]
         alts = [val[-1]] if val and acc is not None else []
         facts.append(Fact("accuracy", lab, "value", main, _acc_tol(m),
-                          f"held-out accuracy {_pct(main)}" + (f" (final validation {_pct(val[-1])})" if alts else ""),
-                          "the accuracy of the model with dropout", metric="accuracy", splits=("val", "test"),
+                          msg("held-out accuracy {value:.3f} (final validation {val:.3f})", value=main, val=val[-1])
+                          if alts else msg("held-out accuracy {value:.3f}", value=main),
+                          msg("the accuracy of the model with dropout"), metric="accuracy", splits=("val", "test"),
                           epoch="last", params={"alternatives": alts, "epochs": len(val) if val else None}))
     if train:
         facts.append(Fact("train_accuracy", lab, "value", train[-1], _acc_tol(m),
-                          f"final training accuracy {_pct(train[-1])} (measured with dropout on)",
-                          "the training accuracy", metric="accuracy", splits=("train",), epoch="last",
+                          msg("final training accuracy {value:.3f} (measured with dropout on)", value=train[-1]),
+                          msg("the training accuracy"), metric="accuracy", splits=("train",), epoch="last",
                           params={"epochs": len(train)}))
     if train and val:
         facts.append(_fit_fact(lab, train, val, _curve(m.get("val_loss"), "val_loss")))
@@ -409,7 +440,8 @@ def _dropout(m: dict) -> list[Fact]:
     if acc_nd is not None or val_nd:
         main = acc_nd if acc_nd is not None else val_nd[-1]
         facts.append(Fact("accuracy_no_dropout", lab, "value", main, _acc_tol(m),
-                          f"held-out accuracy without dropout {_pct(main)}", "the accuracy of the run without dropout",
+                          msg("held-out accuracy without dropout {value:.3f}", value=main),
+                          msg("the accuracy of the run without dropout"),
                           subject="no_dropout", metric="accuracy", splits=("val", "test"), epoch="last",
                           params={"alternatives": [val_nd[-1]] if val_nd and acc_nd is not None else [],
                                   "epochs": len(val_nd) if val_nd else None}))
@@ -418,8 +450,9 @@ def _dropout(m: dict) -> list[Fact]:
         d = gap_nd - gap
         verdict = ("narrowed the gap" if d >= 0.015 else "widened the gap" if d <= -0.015 else "changed the gap little")
         facts.append(Fact("vs_no_dropout", lab, "effect", verdict, None,
-                          f"dropout {verdict}: gap {gap:+.3f} with dropout vs {gap_nd:+.3f} without",
-                          "how the run compares with the run without dropout (train/validation gap)",
+                          msg("dropout {verdict}: gap {gap:+.3f} with dropout vs {gap_nd:+.3f} without",
+                              verdict=_DROPOUT_TEXT[verdict], gap=gap, gap_nd=gap_nd),
+                          msg("how the run compares with the run without dropout (train/validation gap)"),
                           subject="dropout", params={"accept": accept(DROPOUT_ACCEPT, d), "measure": d}))
     return facts
 

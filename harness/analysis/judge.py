@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from harness.analysis.claims import Claim, Extraction, extract_claims
 from harness.analysis.facts import Fact
 from harness.analysis.rules import AGREES, CONTRADICTS, NOT_ADDRESSED, RULES
+from harness.i18n import Msg, msg
 
 FULL_AT = 0.85
 PENALTY = 0.5
@@ -97,7 +98,8 @@ class Score:
 
     Attributes:
         fraction: share of the item's points, 0..1.
-        message: student-facing: what was covered, what is missing, what disagrees with the run.
+        message: student-facing (a `harness.i18n.Msg`): what was covered, what is missing, what disagrees
+            with the run.
         earned: weight earned (before the `FULL_AT` scaling).
         possible: total weight of the facts.
         contradicted: ids of contradicted facts.
@@ -106,7 +108,7 @@ class Score:
     """
 
     fraction: float
-    message: str
+    message: Msg
     earned: float
     possible: float
     contradicted: list[str]
@@ -163,25 +165,25 @@ def _decisive(v: FactVerdict) -> bool:
     return bool(v.fact.params.get("decisive"))
 
 
-def _message(j: Judgement, mode: str) -> str:
+def _message(j: Judgement, mode: str) -> Msg:
     if not j.verdicts:
-        return "Nothing was measured for this run, so the analysis could not be checked against results."
+        return msg("Nothing was measured for this run, so the analysis could not be checked against results.")
     n = len(j.verdicts)
     agree = [v for v in j.verdicts if v.verdict == AGREES]
-    parts = [f"Your analysis addresses {sum(v.addressed for v in j.verdicts)} of the {n} results of this run "
-             f"({len(agree)} in agreement with what the grader measured)."]
+    parts = [msg("Your analysis addresses {addressed} of the {n} results of this run ({agree} in agreement with what "
+                 "the grader measured).", addressed=sum(v.addressed for v in j.verdicts), n=n, agree=len(agree))]
     contra = [v for v in j.verdicts if v.verdict == CONTRADICTS]
     firm = [v for v in contra if mode == "full" or _decisive(v)]
     soft = [v for v in contra if v not in firm]
-    for head, group in (("Does not match the grader's measurement", firm),
-                        ("Differs from the grader's quick re-run on smaller data (not penalised)", soft)):
-        quotes = "; ".join(f"\u201c{v.claims[0].text[:120]}\u201d ({v.fact.topic}: measured {v.fact.sentence})"
-                           for v in group[:4] if v.claims)
+    for head, group in ((msg("Does not match the grader's measurement"), firm),
+                        (msg("Differs from the grader's quick re-run on smaller data (not penalised)"), soft)):
+        quotes = [msg("\u201c{quote}\u201d ({topic}: measured {measured})", quote=v.claims[0].text[:120],
+                      topic=v.fact.topic, measured=v.fact.measured) for v in group[:4] if v.claims]
         if quotes:
-            parts.append(f"{head}: {quotes}.")
+            parts.append(msg("{head}: {quotes:; }.", head=head, quotes=quotes))
     missing = [v.fact.topic for v in j.verdicts if not v.addressed]
     if missing:
-        parts.append("Not discussed with this run's results: " + "; ".join(missing[:6]) + ".")
+        parts.append(msg("Not discussed with this run's results: {topics:; }.", topics=missing[:6]))
     if j.truncated:
-        parts.append("The text is very long; only its beginning was read.")
-    return " ".join(parts)
+        parts.append(msg("The text is very long; only its beginning was read."))
+    return msg("{parts: }", parts=parts)

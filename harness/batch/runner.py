@@ -64,7 +64,8 @@ def _jobs(found: Discovery, store: ResultStore, *, lab: str, rubric_version: str
                        weights=dict(options.weights),
                        overrides=list(overrides.get(f.student_id, []) or overrides.get(sid, [])),
                        origin=assigned.origin if assigned else {"original_name": f.path.name},
-                       late=assigned.late if assigned else None, rubric_toml=options.rubric_toml)
+                       late=assigned.late if assigned else None, rubric_toml=options.rubric_toml,
+                       lang=options.lang)
         jobs.append((job, key))
     return jobs
 
@@ -79,6 +80,7 @@ class JobOptions:
         data_root: the data root (a path valid on the workers) or None.
         weights: application -> weights file path.
         rubric_toml: the text of a rubric file to grade with (None: the lab's own).
+        lang: the language of the students' files (feedback.html, feedback.json, results.json).
     """
 
     limits: Limits
@@ -86,6 +88,7 @@ class JobOptions:
     data_root: str | None = None
     weights: dict[str, str] = field(default_factory=dict)
     rubric_toml: str | None = None
+    lang: str = "en"
 
 
 def local_executor(jobs: list[GradeJob], workers: int,

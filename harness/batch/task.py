@@ -43,6 +43,7 @@ class GradeJob:
         late: the late policy's verdict for it.
         rubric_toml: the text of the rubric to grade with (None: the lab's own); sent as
             text so that a remote worker needs no copy of the file.
+        lang: the language of the students' files.
     """
 
     sid: str
@@ -59,6 +60,7 @@ class GradeJob:
     origin: dict = field(default_factory=dict)
     late: dict | None = None
     rubric_toml: str | None = None
+    lang: str = "en"
 
 
 @dataclass
@@ -102,7 +104,7 @@ def grade_task(job: GradeJob) -> TaskResult:
                            limits=job.limits, sandbox=job.sandbox,  # type: ignore[arg-type]
                            weights={k: Path(v) for k, v in job.weights.items()} or None,
                            overrides=job.overrides or None, student_id=job.student_id, origin=job.origin,
-                           late=job.late, rubric=rubric)
+                           late=job.late, rubric=rubric, lang=job.lang)
         _render(result)
         grade = result.grade
         return TaskResult(sid=job.sid, files=pack_folder(result.folder), score=grade.score, max_score=grade.max_score,
@@ -117,6 +119,6 @@ def _render(result) -> None:
     """report.html (instructor), feedback.html (student) and notebook.html, from the values in memory."""
     for student_view in (False, True):
         try:
-            render_submission(result.folder, student_view=student_view, result=result)
+            render_submission(result.folder, student_view=student_view, result=result, lang=result.lang)
         except Exception as exc:  # a report problem must not lose the grade; `labgrade report` retries
             (result.folder / "report-error.txt").write_text(f"{type(exc).__name__}: {str(exc)[:500]}\n")

@@ -23,6 +23,7 @@ from harness.checks.context import GradeContext, Verdict, item_param
 from harness.evaluate.histories import matching_fit
 from harness.checks.predictions import models_per_call
 from harness.evaluate.catsdogs import mapping_from_order
+from harness.i18n import msg
 from harness.rubric import Item
 
 SUBSTANCE = 0.7
@@ -156,8 +157,9 @@ def analysis(ctx: GradeContext, item: Item) -> Verdict:
                                                                 + FIGURE_DISCUSSION * figure_part)
     message = substance.message
     if figure_part is not None and covered < n_figs:
-        message += (f" {n_figs - covered} of {n_figs} figure(s) have no comment of at least {per_figure} words in a "
-                    "markdown cell after them: say what each graph shows about this run.")
+        message = msg("{analysis} {missing} of {n} figure(s) have no comment of at least {words} words in a markdown "
+                      "cell after them: say what each graph shows about this run.", analysis=substance.message,
+                      missing=n_figs - covered, n=n_figs, words=per_figure)
     evidence = {"analysis": judgement.to_dict(), "substance": substance.fraction, "contradicted": substance.contradicted,
                 "missing": substance.missing, "figures": n_figs, "figures_commented": covered, "words": len(text.split()),
                 "measured": {k: v for k, v in measured.items() if not isinstance(v, (list, dict))}}

@@ -12,11 +12,12 @@ from __future__ import annotations
 from harness.checks.registry import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
 from harness.evaluate.histories import by_canonical, final, matching_fit
+from harness.i18n import msg
 from harness.models import Metric
 from harness.rubric import Band, Item
 
-REVIEW = ("This result is unusually far from what the reference achieves under the same conditions, so your "
-          "instructor will review it before it counts.")
+REVIEW = msg("This result is unusually far from what the reference achieves under the same conditions, so your "
+             "instructor will review it before it counts.")
 PERTURB_TOLERANCE = 0.05
 
 
@@ -52,11 +53,11 @@ def trusted_result(ctx: GradeContext, model: str) -> Verdict | None:
     if ev.status in ("inconsistent", "unverified"):
         return Verdict.unverified(ev.detail, evidence_status=ev.status)
     if not ev.trained:
-        why = ("its weights were not produced by any fit() the harness recorded" if ev.status == "untraced" else
-               "no recorded fit() of it changed its weights")
-        return Verdict.failed(f"`{model}` was not trained in this run ({why}), so there is no result to measure. "
-                              "Train it with fit() in the notebook and keep the trained model in the variable "
-                              f"`{model}`.", evidence_status=ev.status)
+        why = (msg("its weights were not produced by any fit() the harness recorded") if ev.status == "untraced" else
+               msg("no recorded fit() of it changed its weights"))
+        return Verdict.failed(msg("`{model}` was not trained in this run ({why}), so there is no result to measure. "
+                                  "Train it with fit() in the notebook and keep the trained model in the variable "
+                                  "`{model}`.", model=model, why=why), evidence_status=ev.status)
     return None
 
 
@@ -94,7 +95,8 @@ def band(ctx: GradeContext, item: Item) -> Verdict:
     b = ctx.band(metric)
     m = ctx.metric(model_name, task)
     if m.value is None:
-        return Verdict.failed(f"`{model_name}` could not be evaluated: {m.error or 'no measurement'}.")
+        return Verdict.failed(msg("`{model}` could not be evaluated: {error}.", model=model_name,
+                                  error=ctx.metric_problem(model_name, task)))
     untrusted = trusted_result(ctx, model_name)
     if untrusted is not None:
         untrusted.evidence.update(value=round(m.value, 4))
@@ -107,28 +109,30 @@ def band(ctx: GradeContext, item: Item) -> Verdict:
     shared = shared_layers(ctx, model_name, other) if other else []
     if shared and _trained_after_sharing(ctx, other):
         evidence["shared_layers"] = shared
-        return Verdict.failed(
-            f"`{other}` was built on `{model_name}`'s own layers ({len(shared)} shared: {', '.join(shared[:4])}"
-            f"{'...' if len(shared) > 4 else ''}), so training `{other}` changed `{model_name}` too "
-            f"(now {m.value:.1%} on held-out images). Build it on a copy: "
-            f"model_A_clone = keras.models.clone_model(model_A); model_A_clone.set_weights(model_A.get_weights()).",
-            **evidence)
+        return Verdict.failed(msg(
+            "`{other}` was built on `{model}`'s own layers ({n} shared: {layers:, }{more}), so training `{other}` "
+            "changed `{model}` too (now {value:.1%} on held-out images). Build it on a copy: "
+            "model_A_clone = keras.models.clone_model(model_A); model_A_clone.set_weights(model_A.get_weights()).",
+            other=other, model=model_name, n=len(shared), layers=shared[:4], more="..." if len(shared) > 4 else "",
+            value=m.value), **evidence)
     flags = review_flags(ctx, metric, m, b)
     if flags:
         evidence["review"] = flags
         return Verdict(0.0, REVIEW, evidence, flag="review")
     where = _direction(m.value, b.low, b.high)
     if where == "inside":
-        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, within the reference range.", evidence)
+        return Verdict(1.0, msg("`{model}`: {value:.1%} on held-out images, within the reference range.",
+                                model=model_name, value=m.value), evidence)
     if where == "above":
-        return Verdict(1.0, f"`{model_name}`: {m.value:.1%} on held-out images, at the top of the reference range.",
-                       evidence)
+        return Verdict(1.0, msg("`{model}`: {value:.1%} on held-out images, at the top of the reference range.",
+                                model=model_name, value=m.value), evidence)
     hint = ""
     if model_name == "model_A":
-        hint = (" If model B-on-A was built from model A's layers without cloning (keras.models.clone_model + "
-                "set_weights), training B-on-A changed model A as well.")
-    return Verdict.failed(f"`{model_name}`: {m.value:.1%} on held-out images, below the reference range for this lab "
-                          f"(inputs prepared as {m.preprocessing}).{hint}", **evidence)
+        hint = msg(" If model B-on-A was built from model A's layers without cloning (keras.models.clone_model + "
+                   "set_weights), training B-on-A changed model A as well.")
+    return Verdict.failed(msg("`{model}`: {value:.1%} on held-out images, below the reference range for this lab "
+                              "(inputs prepared as {preprocessing}).{hint}", model=model_name, value=m.value,
+                              preprocessing=m.preprocessing, hint=hint), **evidence)
 
 
 def verified_histories(ctx: GradeContext) -> tuple[dict[str, tuple[str, dict]], list[str]]:
@@ -152,15 +156,19 @@ def histories_present(ctx: GradeContext, item: Item) -> Verdict:
     unknown = [n for n in (exp.data or {}) if n not in {v[0] for v in found.values()}] if exp else []
     ok = [k for k in keys if k in verified]
     if len(ok) == len(keys):
-        return Verdict.passed(f"All {len(keys)} present: {', '.join(verified[k][0] for k in keys)}.")
+        return Verdict.passed(msg("All {n} present: {names:, }.", n=len(keys),
+                                  names=[str(verified[k][0]) for k in keys]))
     notes = []
     if missing:
-        notes.append(f"missing from `histories`: {', '.join(missing)}")
+        notes.append(msg("missing from `histories`: {names:, }", names=missing))
     if forged:
-        notes.append(f"not produced by any training run the harness recorded: {', '.join(map(str, forged))}")
+        notes.append(msg("not produced by any training run the harness recorded: {names:, }",
+                         names=[str(n) for n in forged]))
     if unknown:
-        notes.append(f"names not recognised: {', '.join(map(str, unknown))} (use names like {', '.join(keys)})")
-    verdict = Verdict(len(ok) / len(keys), f"{len(ok)} of {len(keys)} present and trained; " + "; ".join(notes) + ".",
+        notes.append(msg("names not recognised: {names:, } (use names like {keys:, })",
+                         names=[str(n) for n in unknown], keys=keys))
+    verdict = Verdict(len(ok) / len(keys), msg("{ok} of {n} present and trained; {notes:; }.", ok=len(ok), n=len(keys),
+                                               notes=notes),
                       {"missing": missing, "unverified": forged})
     if forged:
         verdict.flag = "evidence"
@@ -184,15 +192,16 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
     inside, notes, evidence = 0, [], {}
     present = {k: b for k, b in bands.items() if k in found}
     if not present:
-        return Verdict.failed("No history with a recognised name: nothing to compare with the reference bands.")
+        return Verdict.failed(msg("No history with a recognised name: nothing to compare with the reference bands."))
     for key, b in present.items():
         name, hist = found[key]
         value = final(hist, log)
         if value is None:
-            notes.append(f"{name}: no {log} in the history (pass validation data to fit)")
+            notes.append(msg("{name}: no {log} in the history (pass validation data to fit)", name=str(name), log=log))
             continue
         if matching_fit(hist, ctx.execution.trace, lab=ctx.lab) is None:
-            notes.append(f"{name}: the history does not match any training run the harness recorded")
+            notes.append(msg("{name}: the history does not match any training run the harness recorded",
+                             name=str(name)))
             evidence[key] = {"value": value, "verified": False}
             continue
         ctx.metrics[f"{prefix}.{key}"] = round(value, 4)
@@ -200,12 +209,15 @@ def history_bands(ctx: GradeContext, item: Item) -> Verdict:
         if b.low <= value:
             inside += 1
         else:
-            notes.append(f"{name}: final {log} {value:.1%} is below the reference range")
+            notes.append(msg("{name}: final {log} {value:.1%} is below the reference range", name=str(name), log=log,
+                             value=value))
     # Missing runs are all_present's concern; this item judges the runs that are there.
     fraction = inside / len(present)
     if fraction == 1:
-        return Verdict(1.0, f"All {len(present)} final {log} values within their reference ranges.", evidence)
-    return Verdict(fraction, f"{inside} of {len(present)} within range. " + "; ".join(notes) + ".", evidence)
+        return Verdict(1.0, msg("All {n} final {log} values within their reference ranges.", n=len(present), log=log),
+                       evidence)
+    return Verdict(fraction, msg("{inside} of {n} within range. {notes:; }.", inside=inside, n=len(present),
+                                 notes=notes), evidence)
 
 
 @register("train_val_gap")
@@ -213,21 +225,23 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
     """The train/validation accuracy gap of ``history``: in band, or smaller than without dropout."""
     hist_exp = ctx.export("history")
     if hist_exp is None:
-        return Verdict.failed("`history` is missing: the gap between training and validation accuracy cannot be read.")
+        return Verdict.failed(msg("`history` is missing: the gap between training and validation accuracy cannot be "
+                                  "read."))
     if not ctx.execution.integrity.ok:
         return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace")
     hist = hist_exp.data
     fit = matching_fit(hist, ctx.execution.trace, lab=ctx.lab) if isinstance(hist, dict) else None
     if fit is None:
-        return Verdict(0.0, "`history` does not match any training run the harness recorded: keep the History that "
-                            "fit() returned.", {"unverified": "history matches no recorded fit"}, flag="evidence")
+        return Verdict(0.0, msg("`history` does not match any training run the harness recorded: keep the History "
+                                "that fit() returned."), {"unverified": "history matches no recorded fit"},
+                       flag="evidence")
     model_ev = ctx.evidence("model")
     if model_ev.status in ("inconsistent", "unverified"):
         return Verdict.unverified(model_ev.detail)
     acc, val = final(hist, "accuracy"), final(hist, "val_accuracy")
     if acc is None or val is None:
-        return Verdict.failed("`history` needs both accuracy and val_accuracy (compile with metrics=['accuracy'] and "
-                              "pass validation data).")
+        return Verdict.failed(msg("`history` needs both accuracy and val_accuracy (compile with metrics=['accuracy'] "
+                                  "and pass validation data)."))
     gap = acc - val
     ctx.metrics["train_val_gap"] = round(gap, 4)
     evidence = {"gap": round(gap, 4)}
@@ -242,16 +256,17 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
             ctx.metrics["train_val_gap_no_dropout"] = round(gap_nd, 4)
     b = ctx.band("train_val_gap")
     evidence["band"] = [round(b.low, 4), round(b.high, 4)]
-    text = f"training accuracy {acc:.1%} vs validation {val:.1%} (gap {gap:+.1%})"
-    if gap_nd is not None:
-        text += f"; without dropout the gap is {gap_nd:+.1%}"
+    text = (msg("training accuracy {acc:.1%} vs validation {val:.1%} (gap {gap:+.1%})", acc=acc, val=val, gap=gap)
+            if gap_nd is None else
+            msg("training accuracy {acc:.1%} vs validation {val:.1%} (gap {gap:+.1%}); without dropout the gap is "
+                "{gap_nd:+.1%}", acc=acc, val=val, gap=gap, gap_nd=gap_nd))
     if b.contains(gap) or (gap_nd is not None and gap < gap_nd):
-        return Verdict(1.0, f"Final epoch: {text}.", evidence)
+        return Verdict(1.0, msg("Final epoch: {text}.", text=text), evidence)
     if gap > b.high:
-        return Verdict.failed(f"Final epoch: {text}: the model overfits more than the reference does with dropout "
-                              "0.2; check the Dropout layers and rates.", **evidence)
-    return Verdict.failed(f"Final epoch: {text}: validation accuracy is far above training accuracy, more than "
-                          "dropout 0.2 explains (is the dropout rate much higher?).", **evidence)
+        return Verdict.failed(msg("Final epoch: {text}: the model overfits more than the reference does with dropout "
+                                  "0.2; check the Dropout layers and rates.", text=text), **evidence)
+    return Verdict.failed(msg("Final epoch: {text}: validation accuracy is far above training accuracy, more than "
+                              "dropout 0.2 explains (is the dropout rate much higher?).", text=text), **evidence)
 
 
 @register("ranking")
@@ -281,17 +296,19 @@ def ranking(ctx: GradeContext, item: Item) -> Verdict:
     evidence = {"student": {k: round(v, 4) for k, v in student.items()}, "robust_pairs": len(pairs),
                 "configuration": ctx.measurements.config, "bands_source": ctx.measurements.bands_source}
     if len(student) < 2:
-        return Verdict.failed("At least two verified runs are needed to compare them.", **evidence)
+        return Verdict.failed(msg("At least two verified runs are needed to compare them."), **evidence)
     if not pairs:
-        return Verdict(1.0, f"{len(student)} runs compared; under this configuration the reference's runs are too close "
-                            "to each other for any ordering to be required.", evidence)
+        return Verdict(1.0, msg("{n} runs compared; under this configuration the reference's runs are too close to "
+                                "each other for any ordering to be required.", n=len(student)), evidence)
     broken = [(a, b) for a, b in pairs if student[a] < student[b] - tolerance]
     evidence["broken"] = [f"{a}<{b}" for a, b in broken]
     if not broken:
-        return Verdict(1.0, f"The comparison holds: all {len(pairs)} orderings the reference shows in every seed under "
-                            "your configuration appear in your runs too.", evidence)
-    shown = "; ".join(f"{names[a]} ended at {student[a]:.1%}, below {names[b]} ({student[b]:.1%})" for a, b in broken[:4])
+        return Verdict(1.0, msg("The comparison holds: all {n} orderings the reference shows in every seed under your "
+                                "configuration appear in your runs too.", n=len(pairs)), evidence)
+    shown = [msg("{a} ended at {a_value:.1%}, below {b} ({b_value:.1%})", a=str(names[a]), a_value=student[a],
+                 b=str(names[b]), b_value=student[b]) for a, b in broken[:4]]
     return Verdict(1 - len(broken) / len(pairs),
-                   f"{len(broken)} of {len(pairs)} orderings that the reference shows in every seed under your "
-                   f"configuration are reversed in your runs: {shown}. Check that each run uses the same model, data "
-                   "and number of epochs, and the optimizer or schedule settings the lab asks for.", evidence)
+                   msg("{broken} of {n} orderings that the reference shows in every seed under your configuration are "
+                       "reversed in your runs: {shown:; }. Check that each run uses the same model, data and number of "
+                       "epochs, and the optimizer or schedule settings the lab asks for.", broken=len(broken),
+                       n=len(pairs), shown=shown), evidence)

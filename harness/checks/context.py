@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.data import DataSource
+from harness.i18n import Msg, msg, render
+from harness.i18n.message import decode_args
 from harness.labs import LabSpec
-from harness.models import Execution, Export, Measurements, Metric, ModelEvidence, ModelFacts, TraceEvent
+from harness.models import Diagnosis, Execution, Export, Measurements, Metric, ModelEvidence, ModelFacts, TraceEvent
 from harness.rubric import Band, Item, Rubric
 
 # What a student reads when the training record does not add up: neutral, actionable.
 # The details go to the instructor (the item's evidence and flag).
-INCONSISTENT_RECORD = ("The training record is inconsistent with the model you exported, so this item could not be "
-                       "verified. Restart the kernel and run the notebook from top to bottom, then submit it unchanged.")
+INCONSISTENT_RECORD = msg("The training record is inconsistent with the model you exported, so this item could not "
+                          "be verified. Restart the kernel and run the notebook from top to bottom, then submit it "
+                          "unchanged.")
 
 
 @dataclass
@@ -28,25 +31,26 @@ class Verdict:
 
     Attributes:
         fraction: share of the item's points earned, 0..1.
-        message: student-safe feedback: what was expected, what was found, how to fix it.
-            Never contains band limits, held-out data or hidden items.
+        message: student-safe feedback: what was expected, what was found, how to fix it, as a
+            `harness.i18n.Msg` (shown in the student's language); a plain string is shown as
+            written (English). Never contains band limits, held-out data or hidden items.
         evidence: measured values backing the message; instructor-only.
         error: True when the check itself could not run (a grader problem, not the student's).
         flag: instructor-only marker (``review``, ``evidence``), never shown to a student.
     """
 
     fraction: float
-    message: str
+    message: Msg | str
     evidence: dict[str, Any] = field(default_factory=dict)
     error: bool = False
     flag: str = ""
 
     @classmethod
-    def passed(cls, message: str, **evidence) -> "Verdict":
+    def passed(cls, message: Msg | str, **evidence) -> "Verdict":
         return cls(1.0, message, evidence)
 
     @classmethod
-    def failed(cls, message: str, **evidence) -> "Verdict":
+    def failed(cls, message: Msg | str, **evidence) -> "Verdict":
         return cls(0.0, message, evidence)
 
     @classmethod
@@ -138,11 +142,23 @@ class GradeContext:
         found = self.measurements.metric(model, task)
         if found is not None:
             return found
+        return Metric(error=render(self.unmeasured(model), "en"))
+
+    def unmeasured(self, model: str) -> Msg | str:
+        """Why `model` has no measurement at all: the evaluate stage's reason (as it recorded it) or not exported."""
         facts = self.facts(model)
-        why = (facts.error if facts is not None and facts.error else
-               self.measurements.detail if self.measurements.status not in ("ok", "skipped") else
-               f"`{model}` was not exported")
-        return Metric(error=why)
+        if facts is not None and facts.error:
+            return facts.error
+        if self.measurements.status not in ("ok", "skipped"):
+            return self.measurements.detail
+        return msg("`{model}` was not exported", model=model)
+
+    def metric_problem(self, model: str, task: str) -> Msg | str:
+        """For a student: why `model` has no value on `task` (`metric` gives the same reason in English)."""
+        found = self.measurements.metric(model, task)
+        if found is None:
+            return self.unmeasured(model)
+        return found.error or msg("no measurement")
 
     def evidence(self, name: str) -> ModelEvidence:
         """How exported model `name` relates to the training record."""
@@ -156,13 +172,25 @@ class GradeContext:
         mid = self.model_id(name)
         return mid is not None and not self.fits(mid)
 
-    def diagnosis_note(self) -> str:
-        """One sentence naming Keras 2 APIs that broke or changed the run, when any."""
+    def diagnosis_note(self) -> Msg | str:
+        """One sentence (with its leading space) naming Keras 2 APIs that broke or changed the run; "" when none."""
         diags = self.execution.diagnoses
         if not diags:
             return ""
-        parts = [f"{d.api} (cell {d.cell_index}): use {d.replacement.split('  (')[0]}" for d in diags[:3]]
-        return " Keras 2 API found: " + "; ".join(parts) + "."
+        parts = [msg("{api} (cell {cell}): use {replacement}", api=d.api, cell=d.cell_index,
+                     replacement=replacement_head(d)) for d in diags[:3]]
+        return msg(" Keras 2 API found: {parts:; }.", parts=parts)
+
+
+def replacement_head(d: Diagnosis) -> Msg | str:
+    """A diagnosis's replacement without its explanation.
+
+    A replacement written ``code  (why)`` shows only its code (the same in every language);
+    any other replacement is shown whole, in the reader's language.
+    """
+    if "  (" in d.replacement:
+        return d.replacement.split("  (")[0]
+    return Msg(d.replacement_id, decode_args(d.replacement_args)) if d.replacement_id else d.replacement
 
 
 def item_param(item: Item, name: str, default=None):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict
+from harness.i18n import Msg, msg
 from harness.rubric import Item
 
 _STATUS = {
-    "timeout": "it was stopped at the time limit",
-    "memory": "it was stopped at the memory limit",
-    "killed": "its kernel/process died or was killed",
-    "invalid": "the file could not be read as a notebook or module",
+    "timeout": msg("it was stopped at the time limit"),
+    "memory": msg("it was stopped at the memory limit"),
+    "killed": msg("its kernel/process died or was killed"),
+    "invalid": msg("the file could not be read as a notebook or module"),
 }
 
 
@@ -20,24 +21,25 @@ def runs(ctx: GradeContext, item: Item) -> Verdict:
     exe = ctx.execution
     code = exe.code_cells
     if exe.status == "invalid" or not code:
-        return Verdict.failed(f"Nothing ran: {exe.status_detail or 'no code cells'}.")
+        return Verdict.failed(msg("Nothing ran: {detail}.", detail=exe.status_detail or msg("no code cells")))
     ok = sum(1 for c in code if c.status == "ok")
     failed = [c for c in code if c.status in ("error", "timeout", "killed")]
     skipped = sum(1 for c in code if c.status == "skipped")
     if exe.status == "ok":
-        return Verdict.passed(f"All {len(code)} code cells ran without error.", cells=len(code))
+        return Verdict.passed(msg("All {n} code cells ran without error.", n=len(code)), cells=len(code))
     first = failed[0] if failed else None
-    why = _STATUS.get(exe.status, "")
-    msg = f"{ok} of {len(code)} code cells ran cleanly"
+    parts = [msg("{ok} of {n} code cells ran cleanly", ok=ok, n=len(code))]
     if first is not None:
+        # The student's own exception text, or the cell's status word, shown as it was.
         err = f"{first.error.ename}: {first.error.evalue[:200]}" if first.error else first.status
-        msg += f"; cell {first.index} failed ({err})"
+        parts.append(msg("cell {cell} failed ({error})", cell=first.index, error=err))
     if skipped:
-        msg += f"; {skipped} cell(s) never ran"
-    if why:
-        msg += f"; {why}"
-    msg += "." + ctx.diagnosis_note() + " Fix the first failing cell and run the whole notebook top to bottom."
-    return Verdict(ok / len(code), msg, {"status": exe.status, "detail": exe.status_detail})
+        parts.append(msg("{n} cell(s) never ran", n=skipped))
+    if exe.status in _STATUS:
+        parts.append(_STATUS[exe.status])
+    text = msg("{parts:; }.{note} Fix the first failing cell and run the whole notebook top to bottom.", parts=parts,
+               note=ctx.diagnosis_note())
+    return Verdict(ok / len(code), text, {"status": exe.status, "detail": exe.status_detail})
 
 
 @register("contract")
@@ -48,13 +50,15 @@ def contract(ctx: GradeContext, item: Item) -> Verdict:
     for c in required:
         exp = ctx.execution.exports.get(c.name)
         if exp is None or not exp.found:
-            alias = f" (or {', '.join(c.aliases)})" if c.aliases else ""
-            problems.append(f"`{c.name}`{alias} is not defined at the end of the run: expected {c.description}")
+            name = (msg("{name} (or {aliases:, })", name=f"`{c.name}`", aliases=list(c.aliases)) if c.aliases
+                    else f"`{c.name}`")
+            # Contract descriptions live in the lab registry; the catalogue extraction reads them from there.
+            problems.append(msg("{name} is not defined at the end of the run: expected {description}", name=name,
+                                description=Msg(c.description)))
         elif exp.error:
-            problems.append(f"`{c.name}` could not be used: {exp.error}")
+            problems.append(msg("`{name}` could not be used: {error}", name=c.name, error=exp.error))
     ok = len(required) - len(problems)
     if not problems:
-        names = ", ".join(f"`{c.name}`" for c in required)
-        return Verdict.passed(f"{names} defined as expected.")
-    return Verdict(ok / len(required), "; ".join(problems) + "." + ctx.diagnosis_note(),
+        return Verdict.passed(msg("{names:, } defined as expected.", names=[f"`{c.name}`" for c in required]))
+    return Verdict(ok / len(required), msg("{problems:; }.{note}", problems=problems, note=ctx.diagnosis_note()),
                    {"missing": len(problems)})

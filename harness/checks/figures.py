@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict, item_param
+from harness.i18n import Msg, msg
 from harness.models import FigureData, TraceEvent
 from harness.rubric import Item
 
@@ -105,13 +106,15 @@ def matched_lines(fig: FigureData, series: list[Series]) -> list[tuple[int, dict
     return out
 
 
-def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData], series: list[Series]) -> tuple[bool, str]:
+def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData],
+                 series: list[Series]) -> tuple[bool, Msg | None]:
     kind = req.get("kind")
-    label = str(req.get("label") or kind)
+    # A requirement's label is rubric text (extracted into the catalogue with the item names); the kind is a code word.
+    label = Msg(str(req["label"])) if req.get("label") else str(kind)
     metrics = tuple(req.get("metrics") or CURVE_METRICS)
     if kind == "image":
         ok = any(axes.get("images") for fig in figures for axes in fig.axes)
-        return ok, "" if ok else f"{label}: no figure shows an image"
+        return ok, None if ok else msg("{label}: no figure shows an image", label=label)
     if kind == "lr":
         pool = [s for s in series if s.metric in LR_KEYS]
         need = int(req.get("runs", 1))
@@ -119,13 +122,14 @@ def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData], series
         pool = [s for s in pool if len(set(s.values)) > 1] or pool
         best = max((len({id(s.fit) for _, _, s in matched_lines(f, pool)}) for f in figures), default=0)
         ok = best >= need
-        return ok, "" if ok else (f"{label}: a plot of the learning rate per epoch of {need} runs was expected; "
-                                  f"the best figure shows {best}")
+        return ok, None if ok else msg("{label}: a plot of the learning rate per epoch of {need} runs was expected; "
+                                       "the best figure shows {best}", label=label, need=need, best=best)
     pool = [s for s in series if s.metric in metrics]
     if kind == "curves":
         ok = any(matched_lines(f, pool) for f in figures)
-        return ok, "" if ok else (f"{label}: no curve equals a training history of this run ({', '.join(metrics)} "
-                                  "per epoch); plot history.history[...] after training")
+        return ok, None if ok else msg("{label}: no curve equals a training history of this run ({metrics:, } per "
+                                       "epoch); plot history.history[...] after training", label=label,
+                                       metrics=list(metrics))
     if kind == "comparison":
         need = int(req.get("runs", 2))
         best = 0
@@ -135,16 +139,16 @@ def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData], series
                 per_axes.setdefault(a, set()).add(id(s.fit))
             best = max([best, *(len(v) for v in per_axes.values())])
         ok = best >= need
-        return ok, "" if ok else (f"{label}: one plot comparing the curves of {need} runs was expected; the best "
-                                  f"plot compares {best}")
+        return ok, None if ok else msg("{label}: one plot comparing the curves of {need} runs was expected; the best "
+                                       "plot compares {best}", label=label, need=need, best=best)
     if kind == "models":
         wanted = [m for m in req.get("models", []) if isinstance(m, str)]
         ids = {m: ctx.model_id(m) for m in wanted}
         shown = {s.fit.model_id for f in figures for _, _, s in matched_lines(f, pool)}
         missing = [m for m in wanted if ids[m] is None or ids[m] not in shown]
         ok = not missing
-        return ok, "" if ok else f"{label}: no curve of the training of {', '.join(missing)}"
-    return False, f"{label}: unknown requirement kind {kind!r} in the rubric"
+        return ok, None if ok else msg("{label}: no curve of the training of {models:, }", label=label, models=missing)
+    return False, msg("{label}: unknown requirement kind {kind!r} in the rubric", label=label, kind=kind)
 
 
 @register("figures")
@@ -158,8 +162,9 @@ def figures(ctx: GradeContext, item: Item) -> Verdict:
         want = int(item_param(item, "min_figures", 1))
         ok = len(shown) >= want
         return Verdict(1.0 if ok else len(shown) / want,
-                       f"{len(shown)} figure(s) with data." if ok else
-                       f"Expected at least {want} figure(s) showing data; found {len(shown)}.", evidence)
+                       msg("{n} figure(s) with data.", n=len(shown)) if ok else
+                       msg("Expected at least {want} figure(s) showing data; found {n}.", want=want, n=len(shown)),
+                       evidence)
     if not ctx.execution.integrity.ok:
         return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace", **evidence)
     series = verified_series(ctx)
@@ -168,9 +173,10 @@ def figures(ctx: GradeContext, item: Item) -> Verdict:
                                 zip(required, results)]
     done = sum(ok for ok, _ in results)
     if done == len(results):
-        return Verdict(1.0, f"All {len(results)} required plot(s) show this run's data.", evidence)
+        return Verdict(1.0, msg("All {n} required plot(s) show this run's data.", n=len(results)), evidence)
     problems = [why for ok, why in results if not ok]
     blank = len(data) - len(shown)
-    note = f" ({blank} figure(s) were empty)" if blank else ""
-    return Verdict(done / len(results), "Missing or not matching: " + "; ".join(problems) + f"{note}. Plot the "
-                   "values the training returned (history.history[...]) and show the figure (plt.show()).", evidence)
+    note = msg(" ({n} figure(s) were empty)", n=blank) if blank else ""
+    return Verdict(done / len(results), msg("Missing or not matching: {problems:; }{note}. Plot the values the "
+                                            "training returned (history.history[...]) and show the figure "
+                                            "(plt.show()).", problems=problems, note=note), evidence)

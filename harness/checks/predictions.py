@@ -10,6 +10,7 @@ import numpy as np
 from harness.checks.registry import register
 from harness.checks.context import CheckError, GradeContext, Verdict, item_param
 from harness.evaluate.catsdogs import RANGES, mapping_from_order
+from harness.i18n import msg
 from harness.models import CallRecord
 from harness.rubric import Item
 
@@ -59,7 +60,7 @@ def top3_equivalence(ctx: GradeContext, item: Item) -> Verdict:
     tol = float(item_param(item, "prob_tolerance", 0.02))
     exp = ctx.export("classify")
     if exp is None or not exp.calls:
-        return Verdict.failed("`classify(img_path)` was not defined or could not be called.")
+        return Verdict.failed(msg("`classify(img_path)` was not defined or could not be called."))
     ref = reference_outputs(ctx)["top3"]
     calls = [c for c in exp.calls if (c.input.startswith("hidden-") == (which == "hidden")) and "#" not in c.input]
     if not calls:
@@ -68,37 +69,41 @@ def top3_equivalence(ctx: GradeContext, item: Item) -> Verdict:
     for call in calls:
         got = parse_top3(call)
         want = ref.get(call.input)
-        label = call.input if which == "sample" else "a hidden image"
+        label = call.input if which == "sample" else msg("a hidden image")
         if call.error:
-            notes.append(f"{label}: classify raised {call.error.ename}: {call.error.evalue[:120]}")
+            notes.append(msg("{image}: classify raised {error}", image=label,
+                             error=f"{call.error.ename}: {call.error.evalue[:120]}"))
             continue
         if got is None:
-            notes.append(f"{label}: no (wnid, label, probability) list returned or printed")
+            notes.append(msg("{image}: no (wnid, label, probability) list returned or printed", image=label))
             continue
         evidence[call.input] = {"got": [list(t) for t in got], "reference": [list(t) for t in want]}
         if what == "top1":
             ok = got[0][1] == want[0][1]
             if not ok:
-                notes.append(f"{label}: top-1 is {got[0][1]!r}, the reference predicts {want[0][1]!r}")
+                notes.append(msg("{image}: top-1 is {got!r}, the reference predicts {want!r}", image=label,
+                                 got=got[0][1], want=want[0][1]))
         else:
             same_set = {t[1] for t in got} == {t[1] for t in want}
             probs = {t[1]: t[2] for t in got}
             close = same_set and all(abs(probs[lbl] - p) <= tol for _, lbl, p in want)
             ok = same_set and close
             if not same_set:
-                notes.append(f"{label}: top-3 labels {[t[1] for t in got]} differ from the reference's "
-                             f"{[t[1] for t in want]}")
+                notes.append(msg("{image}: top-3 labels {got!r} differ from the reference's {want!r}", image=label,
+                                 got=[t[1] for t in got], want=[t[1] for t in want]))
             elif not close:
-                notes.append(f"{label}: same labels, probabilities differ by more than {tol}")
+                notes.append(msg("{image}: same labels, probabilities differ by more than {tol}", image=label,
+                                 tol=tol))
         agree += ok
     fraction = agree / len(calls)
     if fraction == 1:
-        return Verdict(1.0, f"Matches the reference on {len(calls)} image(s).", evidence)
-    hint = (" Check the pipeline: load the image at 224x224, expand to a batch, apply "
-            "keras.applications.resnet50.preprocess_input, then predict and decode_predictions(top=3).")
+        return Verdict(1.0, msg("Matches the reference on {n} image(s).", n=len(calls)), evidence)
     if which == "hidden":
-        notes = [f"{len(calls) - agree} of {len(calls)} hidden images disagree with the reference"]
-    return Verdict(fraction, "; ".join(notes) + "." + hint, evidence)
+        notes = [msg("{n} of {total} hidden images disagree with the reference", n=len(calls) - agree,
+                     total=len(calls))]
+    return Verdict(fraction, msg("{notes:; }. Check the pipeline: load the image at 224x224, expand to a batch, apply "
+                                 "keras.applications.resnet50.preprocess_input, then predict and "
+                                 "decode_predictions(top=3).", notes=notes), evidence)
 
 
 def models_per_call(ctx: GradeContext, n_calls: int) -> list[str] | None:
@@ -124,7 +129,7 @@ def call_latency(ctx: GradeContext, item: Item) -> Verdict:
     first = next((c for c in calls if "#" not in c.input and not c.input.startswith("hidden")), None)
     second = next((c for c in calls if c.input.endswith("#2")), None)
     if first is None or second is None or second.seconds is None or second.error:
-        return Verdict.failed("classify() could not be called twice on the sample image.")
+        return Verdict.failed(msg("classify() could not be called twice on the sample image."))
     ref = reference_outputs(ctx)
     ref_s = ref.get("second_call_s") or 0.0
     ratio = second.seconds / ref_s if ref_s else None
@@ -133,20 +138,24 @@ def call_latency(ctx: GradeContext, item: Item) -> Verdict:
     if ratio is not None:
         ctx.metrics["latency_ratio"] = round(ratio, 2)
     ids = models_per_call(ctx, len([c for c in calls if not c.error]))
-    timing = (f"second call {second.seconds:.2f} s vs the reference's {ref_s:.2f} s"
-              + (f" ({ratio:.1f}x)" if ratio else ""))
+    timing = (msg("second call {second:.2f} s vs the reference's {reference:.2f} s ({ratio:.1f}x)",
+                  second=second.seconds, reference=ref_s, ratio=ratio) if ratio else
+              msg("second call {second:.2f} s vs the reference's {reference:.2f} s", second=second.seconds,
+                  reference=ref_s))
     if ids is not None:
         evidence["models_used"] = len(set(ids))
         if len(set(ids)) == 1:
-            return Verdict(1.0, f"The model is built once and reused across calls; {timing}.", evidence)
-        return Verdict.failed(
-            f"classify() builds a new model on every call ({len(set(ids))} models for {len(ids)} calls): first call "
-            f"{first.seconds:.2f} s, {timing}. Build ResNet50 once, outside classify(), and reuse it.", **evidence)
+            return Verdict(1.0, msg("The model is built once and reused across calls; {timing}.", timing=timing),
+                           evidence)
+        return Verdict.failed(msg(
+            "classify() builds a new model on every call ({models} models for {calls} calls): first call "
+            "{first:.2f} s, {timing}. Build ResNet50 once, outside classify(), and reuse it.", models=len(set(ids)),
+            calls=len(ids), first=first.seconds, timing=timing), **evidence)
     if ratio is not None and ratio <= max_ratio:
-        return Verdict(1.0, f"Second call fast enough: {timing}.", evidence)
+        return Verdict(1.0, msg("Second call fast enough: {timing}.", timing=timing), evidence)
     fraction = 0.5 if ratio is not None and ratio <= 2 * max_ratio else 0.0
-    return Verdict(fraction, f"Slow second call: {timing}. If the model is rebuilt on every call, build it once "
-                             "outside classify().", evidence)
+    return Verdict(fraction, msg("Slow second call: {timing}. If the model is rebuilt on every call, build it once "
+                                 "outside classify().", timing=timing), evidence)
 
 
 def _sample_prediction(ctx: GradeContext, image_key: str, model: str = "model"):
@@ -171,7 +180,8 @@ def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
     expected = item.params["expected"]
     m, probs = _sample_prediction(ctx, item.params["image"], item.params.get("model", "model"))
     if probs is None:
-        return Verdict.failed(f"The model could not be evaluated: {m.error}.")
+        return Verdict.failed(msg("The model could not be evaluated: {error}.",
+                                  error=ctx.metric_problem(item.params.get("model", "model"), "catsdogs")))
     exported = ctx.export("class_indices")
     order = mapping_from_order(exported.data) if exported is not None else None
     mapping = order or m.details["mapping"]
@@ -181,18 +191,24 @@ def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
     evidence = {"preprocessing": m.preprocessing, "class_order": mapping, "probabilities": [round(float(v), 4) for v in p]}
     name = item.params.get("model", "model")
     if ctx.never_fit(name):  # an untrained head answers at random: a right answer is luck, not a result
-        return Verdict.failed(f"`{name}` was never trained with fit(), so its answer on the "
-                              f"sample {expected} (p({expected}) = {float(p[column]):.2f}) is its random initial head's, "
-                              "not a result. Train the model, then predict the sample.", **evidence)
+        return Verdict.failed(msg("`{model}` was never trained with fit(), so its answer on the sample {expected} "
+                                  "(p({expected}) = {p:.2f}) is its random initial head's, not a result. Train the "
+                                  "model, then predict the sample.", model=name, expected=expected,
+                                  p=float(p[column])), **evidence)
     if predicted == expected:
-        return Verdict(1.0, f"The sample {expected} is predicted as a {expected} (p = {float(p[column]):.2f}) with the "
-                            "training preprocessing and your class order.", evidence)
-    why = (" The model itself recognises it, but your class order reads its output backwards: take the order "
-           "from the training data (class_indices / class_names)." if order and order != m.details["mapping"]
+        return Verdict(1.0, msg("The sample {expected} is predicted as a {expected} (p = {p:.2f}) with the training "
+                                "preprocessing and your class order.", expected=expected, p=float(p[column])),
+                       evidence)
+    why = (msg(" The model itself recognises it, but your class order reads its output backwards: take the order "
+               "from the training data (class_indices / class_names).") if order and order != m.details["mapping"]
            else "")
-    return Verdict.failed(f"The sample {expected} is predicted as a {predicted} (p({expected}) = {float(p[column]):.2f}) "
-                          f"with the training preprocessing and {'your' if order else 'the'} class order {mapping}."
-                          + why, **evidence)
+    text = (msg("The sample {expected} is predicted as a {predicted} (p({expected}) = {p:.2f}) with the training "
+                "preprocessing and your class order {mapping!r}.{why}", expected=expected, predicted=predicted,
+                p=float(p[column]), mapping=mapping, why=why) if order else
+            msg("The sample {expected} is predicted as a {predicted} (p({expected}) = {p:.2f}) with the training "
+                "preprocessing and the class order {mapping!r}.{why}", expected=expected, predicted=predicted,
+                p=float(p[column]), mapping=mapping, why=why))
+    return Verdict.failed(text, **evidence)
 
 
 @register("preprocessing_consistency")
@@ -205,18 +221,19 @@ def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
     """
     m, probs = _sample_prediction(ctx, "sample-image:dog")
     if probs is None:
-        return Verdict.failed(f"The model could not be evaluated: {m.error}.")
+        return Verdict.failed(msg("The model could not be evaluated: {error}.",
+                                  error=ctx.metric_problem("model", "catsdogs")))
     if ctx.never_fit("model"):  # which scaling an untrained model "prefers" is chance: nothing to compare
-        return Verdict.failed("`model` was never trained with fit(), so the preprocessing it was trained on cannot "
-                              "be compared with the one your prediction code uses. Train the model, then predict the "
-                              "sample dog with the same preprocessing as training.")
+        return Verdict.failed(msg("`model` was never trained with fit(), so the preprocessing it was trained on "
+                                  "cannot be compared with the one your prediction code uses. Train the model, then "
+                                  "predict the sample dog with the same preprocessing as training."))
     mid = ctx.model_id("model")
     last_fit = max((t.seq for t in ctx.fits(mid)), default=-1)
     predicts = [t for t in ctx.execution.trace if t.kind == "predict" and t.seq > last_fit and t.input_stats
                 and t.input_stats.get("shape", [0])[0] <= 8]
     if not predicts:
-        return Verdict.failed("No prediction on a single image was found after training: predict the sample dog "
-                              "(data/sample-images/dog.jpg) with the same preprocessing as training.")
+        return Verdict.failed(msg("No prediction on a single image was found after training: predict the sample dog "
+                                  "(data/sample-images/dog.jpg) with the same preprocessing as training."))
     lo, hi = RANGES[m.preprocessing]
     used = predicts[-1].input_stats
     span = hi - lo
@@ -227,14 +244,16 @@ def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
     evidence = {"trained_on": m.preprocessing, "predict_input_range": [used["min"], used["max"]],
                 "p_dog": {k: round(float(v[dog]), 4) for k, v in probs.items()}}
     if ok:
-        return Verdict(1.0, f"Prediction inputs are in [{used['min']:.2f}, {used['max']:.2f}], the range the model "
-                            f"was trained on ({m.preprocessing}).", evidence)
+        return Verdict(1.0, msg("Prediction inputs are in [{low:.2f}, {high:.2f}], the range the model was trained on "
+                                "({preprocessing}).", low=used["min"], high=used["max"],
+                                preprocessing=m.preprocessing), evidence)
     guess = next((name for name, (a, b) in RANGES.items()
                   if (a - 0.05 * (b - a) <= used["min"] <= a + 0.25 * (b - a))
-                  and (b - 0.25 * (b - a) <= used["max"] <= b + 0.05 * (b - a))), "another scaling")
+                  and (b - 0.25 * (b - a) <= used["max"] <= b + 0.05 * (b - a))), None)
     p_right, p_wrong = float(probs[m.preprocessing][dog]), float(probs.get(guess, probs[m.preprocessing])[dog])
-    return Verdict.failed(
-        f"Your prediction code feeds pixels in [{used['min']:.2f}, {used['max']:.2f}] ({guess}), but the model was "
-        f"trained on {m.preprocessing}: on the sample dog the model gives P(dog) = {p_wrong:.2f} that way versus "
-        f"{p_right:.2f} with the training preprocessing. Apply the backbone's preprocess_input (not /255) before "
-        "predict.", **evidence)
+    return Verdict.failed(msg(
+        "Your prediction code feeds pixels in [{low:.2f}, {high:.2f}] ({guess}), but the model was trained on "
+        "{preprocessing}: on the sample dog the model gives P(dog) = {p_wrong:.2f} that way versus {p_right:.2f} with "
+        "the training preprocessing. Apply the backbone's preprocess_input (not /255) before predict.",
+        low=used["min"], high=used["max"], guess=guess or msg("another scaling"), preprocessing=m.preprocessing,
+        p_wrong=p_wrong, p_right=p_right), **evidence)

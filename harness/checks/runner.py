@@ -15,13 +15,14 @@ from harness.checks.bands import verified_histories
 from harness.checks.context import CheckError, GradeContext, Verdict
 from harness.checks.registry import REGISTRY
 from harness.evaluate.histories import matching_fit
-from harness.models import LabResult
-from harness.rubric import Rubric
-from harness.score import check_result
+from harness.i18n import Msg, msg, render
+from harness.i18n.message import encode_args
+from harness.models import CheckResult, LabResult
+from harness.rubric import Item, Rubric
 
-NO_RESULTS = ("This item discusses the results of training, but no model or history in this run comes from a "
-              "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
-              "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
+NO_RESULTS = msg("This item discusses the results of training, but no model or history in this run comes from a "
+                 "training run the grader could verify, so there is nothing to discuss yet. Train the model in the "
+                 "notebook, keep the trained model and its History, and run the notebook from top to bottom.")
 
 
 def verified_training(ctx: GradeContext) -> bool:
@@ -38,6 +39,32 @@ def verified_training(ctx: GradeContext) -> bool:
     return bool(ctx.export("histories")) and bool(verified_histories(ctx)[0])
 
 
+def check_result(item: Item, verdict: Verdict) -> CheckResult:
+    """Attaches points to a verdict; the status follows the fraction earned.
+
+    The message is stored in English (``message``: grade.json, grades and the instructor's
+    report read it) and, when it is a `harness.i18n.Msg`, as its id and arguments too, so the
+    student's view can be rendered in the student's language.
+    """
+    fraction = min(1.0, max(0.0, float(verdict.fraction)))
+    if verdict.error:
+        status = "error"
+    elif fraction >= 1.0:
+        status = "passed"
+    elif fraction <= 0.0:
+        status = "failed"
+    else:
+        status = "partial"
+    message = verdict.message
+    message_id, message_args = (message.msgid, encode_args(message.args)) if isinstance(message, Msg) else ("", {})
+    return CheckResult(item=item.id, name=item.name, status=status, score=round(item.points * fraction, 3),
+                       max_score=item.points, message=render(message, "en"), evidence=verdict.evidence,
+                       visibility=item.visibility, flag=verdict.flag, message_id=message_id,
+                       message_args=message_args)
+
+
+
+
 def run_checks(ctx: GradeContext, rubric: Rubric) -> LabResult:
     """One CheckResult per rubric item, in rubric order, and the values measured along the way."""
     t0 = time.monotonic()
@@ -50,10 +77,10 @@ def run_checks(ctx: GradeContext, rubric: Rubric) -> LabResult:
             else:
                 verdict = REGISTRY[item.check](ctx, item)
         except CheckError as exc:
-            verdict = Verdict(0.0, f"Not graded automatically: {exc}.", error=True)
+            verdict = Verdict(0.0, msg("Not graded automatically: {reason}.", reason=str(exc)), error=True)
         except Exception as exc:  # a bug in a check must not lose the other items
-            verdict = Verdict(0.0, f"Not graded automatically: internal check error ({type(exc).__name__}: "
-                                   f"{str(exc)[:300]}).", error=True)
+            verdict = Verdict(0.0, msg("Not graded automatically: internal check error ({error}).",
+                                       error=f"{type(exc).__name__}: {str(exc)[:300]}"), error=True)
         results.append(check_result(item, verdict))
     return LabResult(lab=ctx.lab.id, rubric_version=rubric.version, checks=results, metrics=ctx.metrics,
                      seconds=round(time.monotonic() - t0, 3))

@@ -15,6 +15,7 @@ from harness.checks.registry import register
 from harness.checks.bands import verified_histories
 from harness.checks.context import GradeContext, Verdict
 from harness.evaluate.histories import by_canonical, matching_fit
+from harness.i18n import Msg, msg
 from harness.rubric import Item
 
 R2_MIN = 0.995
@@ -31,10 +32,10 @@ def _decreasing(lr: np.ndarray, strict: bool) -> bool:
     return bool((d < 0).all()) if strict else bool((d <= 1e-12 * lr.max()).all())
 
 
-def fit_power(lr: np.ndarray) -> tuple[bool, str]:
+def fit_power(lr: np.ndarray) -> tuple[bool, Msg]:
     """``eta0 / (1 + t/s)**c``: strictly decreasing, log-linear in log(1 + t/s) for some s."""
     if not _decreasing(lr, strict=True):
-        return False, "is not strictly decreasing"
+        return False, msg("is not strictly decreasing")
     t, y = np.arange(len(lr), dtype=float), np.log(lr)
     best = -1.0
     for s in np.geomspace(0.05, 1e5, 200):
@@ -42,21 +43,21 @@ def fit_power(lr: np.ndarray) -> tuple[bool, str]:
         c, a = np.polyfit(x, y, 1)
         if c < 0:
             best = max(best, _r2(y, a + c * x))
-    return bool(best >= R2_MIN), f"fits eta0/(1+t/s)^c with R^2 = {best:.4f}"
+    return bool(best >= R2_MIN), msg("fits eta0/(1+t/s)^c with R^2 = {r2:.4f}", r2=best)
 
 
-def fit_exponential(lr: np.ndarray) -> tuple[bool, str]:
+def fit_exponential(lr: np.ndarray) -> tuple[bool, Msg]:
     """``eta0 * 0.1**(t/s)``: log(lr) linear in t with a negative slope."""
     if not _decreasing(lr, strict=True):
-        return False, "is not strictly decreasing"
+        return False, msg("is not strictly decreasing")
     t, y = np.arange(len(lr), dtype=float), np.log(lr)
     slope, a = np.polyfit(t, y, 1)
     r2 = _r2(y, a + slope * t)
     s = -math.log(10) / slope if slope < 0 else float("inf")
-    return bool(slope < 0 and r2 >= R2_MIN), f"log-linear with R^2 = {r2:.4f} (s = {s:.1f} epochs)"
+    return bool(slope < 0 and r2 >= R2_MIN), msg("log-linear with R^2 = {r2:.4f} (s = {s:.1f} epochs)", r2=r2, s=s)
 
 
-def fit_piecewise(lr: np.ndarray) -> tuple[bool, str]:
+def fit_piecewise(lr: np.ndarray) -> tuple[bool, Msg]:
     """Piecewise constant: a few levels, each held for several epochs, only stepping down."""
     levels = [lr[0]]
     for v in lr[1:]:
@@ -64,40 +65,43 @@ def fit_piecewise(lr: np.ndarray) -> tuple[bool, str]:
             levels.append(v)
     down = all(b < a for a, b in zip(levels, levels[1:]))
     ok = bool(down and 2 <= len(levels) <= max(2, len(lr) // 2))
-    return ok, f"{len(levels)} level(s) {[float(f'{v:.3g}') for v in levels]}"
+    return ok, msg("{n} level(s) {levels!r}", n=len(levels), levels=[float(f'{v:.3g}') for v in levels])
 
 
-def fit_performance(lr: np.ndarray, callbacks: list[str]) -> tuple[bool, str]:
+def fit_performance(lr: np.ndarray, callbacks: list[str]) -> tuple[bool, Msg]:
     """Reduce-on-plateau: ReduceLROnPlateau present; the rate only ever drops, by one factor."""
     if "ReduceLROnPlateau" not in callbacks:
-        return False, "was trained without a ReduceLROnPlateau callback"
+        return False, msg("was trained without a ReduceLROnPlateau callback")
     if not _decreasing(lr, strict=False):
-        return False, "increases at some epoch"
+        return False, msg("increases at some epoch")
     ratios = [b / a for a, b in zip(lr, lr[1:]) if not math.isclose(a, b, rel_tol=1e-6)]
     if not ratios:
-        return True, "never plateaued long enough to reduce the rate (constant, with the callback in place)"
+        return True, msg("never plateaued long enough to reduce the rate (constant, with the callback in place)")
     same = bool(max(ratios) - min(ratios) < 0.05)
-    return same, f"reduced {len(ratios)} time(s) by factor(s) {sorted({round(r, 3) for r in ratios})}"
+    return same, msg("reduced {n} time(s) by factor(s) {factors!r}", n=len(ratios),
+                     factors=sorted({float(round(r, 3)) for r in ratios}))
 
 
-def fit_1cycle(lr: np.ndarray) -> tuple[bool, str]:
+def fit_1cycle(lr: np.ndarray) -> tuple[bool, Msg]:
     """1cycle: rises to a peak inside the run, then falls below where it started."""
     peak = int(lr.argmax())
     if peak == 0:
-        return False, "never rises"
+        return False, msg("never rises")
     if peak == len(lr) - 1:
-        return False, "never comes down after rising"
+        return False, msg("never comes down after rising")
     up = _decreasing(-lr[: peak + 1], strict=False)
     down = _decreasing(lr[peak:], strict=False)
     ok = bool(up and down and lr[-1] < lr[0])
-    return ok, f"rises to {lr[peak]:.3g} at epoch {peak}, ends at {lr[-1]:.3g} (started at {lr[0]:.3g})"
+    return ok, msg("rises to {peak:.3g} at epoch {epoch}, ends at {end:.3g} (started at {start:.3g})",
+                   peak=float(lr[peak]), epoch=peak, end=float(lr[-1]), start=float(lr[0]))
 
 
+# Each schedule's shape as the feedback names it: formulas are code, the same in every language.
 SHAPES = {
     "power": ("eta0 / (1 + t/s)**c", fit_power),
     "exponential": ("eta0 * 0.1**(t/s)", fit_exponential),
-    "piecewise": ("piecewise constant", fit_piecewise),
-    "performance": ("reduce on plateau", None),
+    "piecewise": (msg("piecewise constant"), fit_piecewise),
+    "performance": (msg("reduce on plateau"), None),
     "1cycle": ("1cycle", fit_1cycle),
 }
 
@@ -112,32 +116,34 @@ def schedule_shape(ctx: GradeContext, item: Item) -> Verdict:
     good, notes, evidence = 0, [], {}
     for key, (formula, fn) in SHAPES.items():
         if key not in found:
-            notes.append(f"{key}: missing")
+            notes.append(msg("{name}: missing", name=key))
             continue
         name, hist = found[key]
         ev = matching_fit(hist, ctx.execution.trace, lab=ctx.lab)
         if ev is None:
-            notes.append(f"{name}: no recorded training run matches this history")
+            notes.append(msg("{name}: no recorded training run matches this history", name=str(name)))
             continue
         lr = np.array([e.lr for e in ev.epoch_logs if e.lr is not None], dtype=float)
         if len(lr) < 3 or (lr <= 0).any():
-            notes.append(f"{name}: fewer than 3 epochs with a learning rate recorded")
+            notes.append(msg("{name}: fewer than 3 epochs with a learning rate recorded", name=str(name)))
             continue
         ok, why = fit_performance(lr, ev.callbacks) if key == "performance" else fn(lr)
-        evidence[key] = {"lr": [float(f"{v:.6g}") for v in lr], "fit": why}
+        evidence[key] = {"lr": [float(f"{v:.6g}") for v in lr], "fit": str(why)}
         if np.allclose(lr, lr[0], rtol=1e-9) and key != "performance":
-            why = (f"constant at {lr[0]:.3g} for all {len(lr)} epochs: no schedule was applied"
-                   + (" (Keras 3 ignores decay= on optimizers)" if ev.optimizer_config.get("ignored_decay") else ""))
+            why = (msg("constant at {lr:.3g} for all {n} epochs: no schedule was applied (Keras 3 ignores decay= on "
+                       "optimizers)", lr=float(lr[0]), n=len(lr)) if ev.optimizer_config.get("ignored_decay") else
+                   msg("constant at {lr:.3g} for all {n} epochs: no schedule was applied", lr=float(lr[0]), n=len(lr)))
             ok = False
         if ok:
             good += 1
         else:
-            notes.append(f"{name}: the learning rate {why}, not {formula}")
+            notes.append(msg("{name}: the learning rate {why}, not {formula}", name=str(name), why=why,
+                             formula=formula))
     total = len(SHAPES)
     if good == total:
-        return Verdict(1.0, "All five learning-rate trajectories have their schedule's shape.", evidence)
-    return Verdict(good / total, f"{good} of {total} schedules have the expected shape. " + "; ".join(notes) + ".",
-                   evidence)
+        return Verdict(1.0, msg("All five learning-rate trajectories have their schedule's shape."), evidence)
+    return Verdict(good / total, msg("{good} of {total} schedules have the expected shape. {notes:; }.", good=good,
+                                     total=total, notes=notes), evidence)
 
 
 @register("same_epochs")
@@ -145,13 +151,15 @@ def same_epochs(ctx: GradeContext, item: Item) -> Verdict:
     """Every compared run trained for the same number of epochs (a fair comparison)."""
     exp = ctx.export("histories")
     if exp is None:
-        return Verdict.failed("`histories` is missing.")
+        return Verdict.failed(msg("`histories` is missing."))
     verified, _ = verified_histories(ctx)
     lengths = {name: len(h.get("loss", [])) for name, h in verified.values()}
     if not lengths:
-        return Verdict.failed("`histories` holds no history produced by a training run the harness recorded.")
+        return Verdict.failed(msg("`histories` holds no history produced by a training run the harness recorded."))
     if len(set(lengths.values())) == 1:
-        return Verdict.passed(f"All {len(lengths)} runs trained for {next(iter(lengths.values()))} epochs.")
-    detail = ", ".join(f"{n}: {k}" for n, k in lengths.items())
-    return Verdict.failed(f"Runs trained for different numbers of epochs ({detail}): compare optimizers on the same "
-                          "budget, or the comparison says nothing about convergence speed.", epochs=lengths)
+        return Verdict.passed(msg("All {n} runs trained for {epochs} epochs.", n=len(lengths),
+                                  epochs=next(iter(lengths.values()))))
+    detail = [f"{n}: {k}" for n, k in lengths.items()]  # run name: epochs
+    return Verdict.failed(msg("Runs trained for different numbers of epochs ({detail:, }): compare optimizers on the "
+                              "same budget, or the comparison says nothing about convergence speed.", detail=detail),
+                          epochs=lengths)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.checks.registry import register
 from harness.checks.context import GradeContext, Verdict
+from harness.i18n import msg
 from harness.machine import machine_info, same_machine
 from harness.rubric import Item
 
@@ -31,19 +32,22 @@ def timing(ctx: GradeContext, item: Item) -> Verdict:
     """
     rate, seconds = training_throughput(ctx)
     if rate is None:
-        return Verdict.passed("No training run was timed.", fit_seconds=seconds)
+        return Verdict.passed(msg("No training run was timed."), fit_seconds=seconds)
     cal = ctx.rubric.calibration.get(ctx.mode, {})
     ref = (cal.get("throughput") or {}).get("train_images_per_s")
     if isinstance(ref, list):
         ref = sorted(ref)[len(ref) // 2] if ref else None
     here = machine_info()
     same = bool(cal) and same_machine(cal, here)
-    msg = f"Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s"
     evidence = {"fit_seconds": round(seconds, 3), "train_samples_per_s": round(rate, 1)}
     if ref and same:
         ratio = rate / float(ref)
         evidence.update(reference_train_images_per_s=ref, ratio=round(ratio, 3))
-        msg += f" ({ratio:.2f}x the reference's throughput on this machine)"
+        text = msg("Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s ({ratio:.2f}x the reference's throughput "
+                   "on this machine).", seconds=seconds, rate=rate, ratio=ratio)
     elif ref:
-        msg += " (the reference baseline was measured on another machine; no ratio)"
-    return Verdict.passed(msg + ".", **evidence)
+        text = msg("Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s (the reference baseline was measured on "
+                   "another machine; no ratio).", seconds=seconds, rate=rate)
+    else:
+        text = msg("Training: {seconds:.1f} s in fit, {rate:,.0f} samples/s.", seconds=seconds, rate=rate)
+    return Verdict.passed(text, **evidence)

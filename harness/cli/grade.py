@@ -11,9 +11,16 @@ from harness import api
 from harness.cli.options import (course_options, data_root_option, default, lab_option, limit_options, parse_weights,
                                  quick_option, sandbox_option, weights_option)
 from harness.errors import EXIT_FAILED, EXIT_OK
+from harness.i18n import LANGUAGES, msg, render
 
-LIMITS_ONLY_NOTICE = ("notice: bubblewrap is not installed, so your notebook ran with resource limits only (no network "
-                      "or file-system isolation). That is fine for your own code; your instructor grades with isolation.")
+LIMITS_ONLY_NOTICE = msg("notice: bubblewrap is not installed, so your notebook ran with resource limits only (no "
+                         "network or file-system isolation). That is fine for your own code; your instructor grades "
+                         "with isolation.")
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=None,
+    help="Language of the student's feedback (ko: Korean, en: English). Default: the rubric's [rubric] lang, else "
+         "the locale (LC_ALL/LC_MESSAGES/LANG starting with ko: Korean), else English.")
 
 
 def _progress(enabled: bool):
@@ -40,16 +47,18 @@ def _progress(enabled: bool):
 @data_root_option
 @sandbox_option(api.grade)
 @weights_option
+@lang_option
 def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, rubric, lms, tz, roster, due, grace, late_per,
                   late_rate, late_cap, hard_deadline, extensions, missing, timeout, cell_timeout, memory_mb, quick,
-                  data_root, sandbox, weights):
+                  data_root, sandbox, weights, lang):
     """Grade submissions: files, folders (a file or a folder per student) or LMS export zips.
 
     Untrusted code never runs without namespace isolation: without bubblewrap this
     refuses (with the install command) unless --sandbox none is given on purpose.
     Writes per submission OUT/<submission>/report.html (instructor), feedback.html
     (student view), results.json (Gradescope autograder format), grade.json,
-    feedback.json and execution.json, and for the class OUT/grades.csv, OUT/items.csv
+    feedback.json and execution.json (what students read is in --lang; the instructor's
+    report is English), and for the class OUT/grades.csv, OUT/items.csv
     (each item's maximum), OUT/class_stats.json and the dashboard OUT/index.html.
     Rerunning the same command skips what is already graded (resumes after a crash);
     --force regrades. With --roster every submission is joined to a student (the
@@ -63,7 +72,7 @@ def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, r
                         weights=parse_weights(weights), overrides=overrides, jobs=jobs, force=force,
                         scheduler=scheduler, cluster=cluster, lms=lms, tz=tz, roster=roster, due=due, grace=grace,
                         late_per=late_per, late_rate=late_rate, late_cap=late_cap, hard_deadline=hard_deadline,
-                        extensions=extensions, missing=missing, rubric=rubric)
+                        extensions=extensions, missing=missing, rubric=rubric, lang=lang)
     for problem in summary.problems:
         click.echo(f"warning: {problem}", err=True)
     for sid, error in summary.failed.items():
@@ -85,18 +94,20 @@ def grade_command(paths, lab, out, jobs, force, scheduler, cluster, overrides, r
 @data_root_option
 @sandbox_option(api.check)
 @weights_option
-def check_command(notebook, lab, out, timeout, cell_timeout, memory_mb, quick, data_root, sandbox, weights):
+@lang_option
+def check_command(notebook, lab, out, timeout, cell_timeout, memory_mb, quick, data_root, sandbox, weights, lang):
     """Self-check a notebook before submitting: runs it as the grader does, shows the visible items.
 
     Hidden items are graded after submission; they are counted here, never named. Your
     feedback page is OUT/<notebook>/feedback.html. Without bubblewrap your own code runs
-    with resource limits only (a one-line notice says so). Exit codes: 0 whatever the
-    score; 2 when the file cannot be read as a notebook or module, or data is missing.
+    with resource limits only (a one-line notice says so). The feedback is in --lang
+    (Korean or English). Exit codes: 0 whatever the score; 2 when the file cannot be read
+    as a notebook or module, or data is missing.
     """
     report = api.check(notebook, lab=lab, out=out, quick=quick, data_root=data_root, timeout=timeout,
                        cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
-                       weights=parse_weights(weights), progress=_progress(sys.stderr.isatty()))
+                       weights=parse_weights(weights), progress=_progress(sys.stderr.isatty()), lang=lang)
     if report.isolation != "bwrap":
-        click.echo(LIMITS_ONLY_NOTICE, err=True)
+        click.echo(render(LIMITS_ONLY_NOTICE, report.lang), err=True)
     click.echo(report.text)
     sys.exit(EXIT_OK)

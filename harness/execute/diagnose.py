@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from harness.i18n import Msg, msg, placeholders, render
+from harness.i18n.message import encode_args
 from harness.models import Cell, Diagnosis, TraceEvent
 
 
@@ -22,14 +24,15 @@ class Rule:
         api: the old API as students write it.
         error: regex matched against "ename: evalue" and the traceback of a failing cell.
         source: optional regex the cell's source must also match.
-        message: what happened and why.
-        replacement: the Keras 3 way.
+        message: what happened and why (``{file}`` is filled with the weights file of a failed download).
+        replacement: the Keras 3 way; ``code  (why)`` when it explains itself (the note of a failing item
+            quotes only the code).
     """
 
     api: str
     error: str
-    message: str
-    replacement: str
+    message: Msg
+    replacement: Msg
     source: str | None = None
 
 
@@ -37,114 +40,115 @@ RULES: tuple[Rule, ...] = (
     Rule(
         api="lr=",
         error=r"Argument\(s\) not recognized: \{'lr'",
-        message="Keras 3 optimizers no longer accept the Keras 2 alias `lr=`; the optimizer could not be created.",
-        replacement="keras.optimizers.SGD(learning_rate=0.001)",
+        message=msg("Keras 3 optimizers no longer accept the Keras 2 alias `lr=`; the optimizer could not be created."),
+        replacement=msg("keras.optimizers.SGD(learning_rate=0.001)"),
     ),
     Rule(
         api="optimizer.lr",
         error=r"has no attribute 'lr'",
-        message="The optimizer attribute `lr` was renamed in Keras 3.",
-        replacement="model.optimizer.learning_rate  (read it, or assign a new value to it)",
+        message=msg("The optimizer attribute `lr` was renamed in Keras 3."),
+        replacement=msg("model.optimizer.learning_rate  (read it, or assign a new value to it)"),
     ),
     Rule(
         api="fit_generator",
         error=r"has no attribute '(fit|predict|evaluate)_generator'",
-        message="`fit_generator`, `predict_generator` and `evaluate_generator` were removed in Keras 3.",
-        replacement="model.fit(train_generator, validation_data=val_generator, epochs=...)  (fit, predict "
-                    "and evaluate accept generators and datasets directly)",
+        message=msg("`fit_generator`, `predict_generator` and `evaluate_generator` were removed in Keras 3."),
+        replacement=msg("model.fit(train_generator, validation_data=val_generator, epochs=...)  (fit, predict "
+                        "and evaluate accept generators and datasets directly)"),
     ),
     Rule(
         api="ImageDataGenerator",
         error=r"ImageDataGenerator",
-        message="`ImageDataGenerator` (keras.preprocessing.image) does not exist in Keras 3.",
-        replacement="keras.utils.image_dataset_from_directory('data/train', image_size=(224, 224), "
-                    "batch_size=64) for loading, and augmentation layers in the model: "
-                    "keras.layers.RandomRotation(20/360), RandomTranslation(0.2, 0.2), RandomZoom(0.2)",
+        message=msg("`ImageDataGenerator` (keras.preprocessing.image) does not exist in Keras 3."),
+        replacement=msg("keras.utils.image_dataset_from_directory('data/train', image_size=(224, 224), "
+                        "batch_size=64) for loading, and augmentation layers in the model: "
+                        "keras.layers.RandomRotation(20/360), RandomTranslation(0.2, 0.2), RandomZoom(0.2)"),
     ),
     Rule(
         api="from tf.keras ...",
         error=r"No module named 'tf'",
-        message="`tf` is only a name bound by `import tensorflow as tf`; it cannot be imported from.",
-        replacement="import keras  (or: from tensorflow import keras)",
+        message=msg("`tf` is only a name bound by `import tensorflow as tf`; it cannot be imported from."),
+        replacement=msg("import keras  (or: from tensorflow import keras)"),
     ),
     Rule(
         api="tf.train.Adam",
         error=r"module 'tensorflow\S*\.train' has no attribute '(\w+)'",
-        message="TensorFlow 1 optimizers (`tf.train.AdamOptimizer`, `tf.train.Adam`...) do not exist in "
-                "TensorFlow 2 / Keras 3.",
-        replacement="keras.optimizers.Adam(learning_rate=0.001)",
+        message=msg("TensorFlow 1 optimizers (`tf.train.AdamOptimizer`, `tf.train.Adam`...) do not exist in "
+                    "TensorFlow 2 / Keras 3."),
+        replacement=msg("keras.optimizers.Adam(learning_rate=0.001)"),
     ),
     Rule(
         api="predict_classes",
         error=r"has no attribute 'predict_classes'",
-        message="`predict_classes` was removed (Keras 2.6).",
-        replacement="np.argmax(model.predict(x), axis=-1)  (or (model.predict(x) > 0.5) for a sigmoid output)",
+        message=msg("`predict_classes` was removed (Keras 2.6)."),
+        replacement=msg("np.argmax(model.predict(x), axis=-1)  (or (model.predict(x) > 0.5) for a sigmoid output)"),
     ),
     Rule(
         api="keras.utils.np_utils",
         error=r"np_utils",
-        message="`keras.utils.np_utils` is gone in Keras 3.",
-        replacement="keras.utils.to_categorical(y, num_classes)",
+        message=msg("`keras.utils.np_utils` is gone in Keras 3."),
+        replacement=msg("keras.utils.to_categorical(y, num_classes)"),
     ),
     Rule(
         api="layers.experimental.preprocessing",
         error=r"experimental",
         source=r"experimental\.preprocessing",
-        message="Preprocessing layers left `keras.layers.experimental.preprocessing` in Keras 3.",
-        replacement="keras.layers.Rescaling, keras.layers.RandomFlip, ... (directly under keras.layers)",
+        message=msg("Preprocessing layers left `keras.layers.experimental.preprocessing` in Keras 3."),
+        replacement=msg("keras.layers.Rescaling, keras.layers.RandomFlip, ... (directly under keras.layers)"),
     ),
     Rule(
         api="history.history['acc']",
         error=r"KeyError: '(val_)?acc'",
-        message="Keras names the metric `accuracy` (and `val_accuracy`), not `acc`.",
-        replacement="history.history['accuracy'], history.history['val_accuracy']",
+        message=msg("Keras names the metric `accuracy` (and `val_accuracy`), not `acc`."),
+        replacement=msg("history.history['accuracy'], history.history['val_accuracy']"),
     ),
     Rule(
         api="save_format=",
         error=r"save_format",
-        message="Keras 3 chooses the format from the file name; `save_format=` is not accepted.",
-        replacement="model.save('model.keras')",
+        message=msg("Keras 3 chooses the format from the file name; `save_format=` is not accepted."),
+        replacement=msg("model.save('model.keras')"),
     ),
     Rule(
         api="tf.Session / tf.placeholder",
         error=r"has no attribute '(Session|placeholder|get_default_graph|ConfigProto)'",
-        message="TensorFlow 1 graph/session APIs are gone in TensorFlow 2.",
-        replacement="plain eager Keras code: model.fit / model.predict",
+        message=msg("TensorFlow 1 graph/session APIs are gone in TensorFlow 2."),
+        replacement=msg("plain eager Keras code: model.fit / model.predict"),
     ),
     Rule(
         api="K.set_value / K.get_value",
         error=r"has no attribute '(set_value|get_value|eval)'",
-        message="`keras.backend.set_value`/`get_value` (the lecture's `K.set_value(model.optimizer.lr, ...)`) do "
-                "not exist in Keras 3.",
-        replacement="model.optimizer.learning_rate = new_rate  (and float(model.optimizer.learning_rate) to read it)",
+        message=msg("`keras.backend.set_value`/`get_value` (the lecture's `K.set_value(model.optimizer.lr, ...)`) do "
+                    "not exist in Keras 3."),
+        replacement=msg("model.optimizer.learning_rate = new_rate  (and float(model.optimizer.learning_rate) to read "
+                        "it)"),
     ),
     Rule(
         api="pretrained weights download",
         error=r"(URL fetch failure|Exception: URL|HTTP Error|Name or service not known|urlopen error)",
         source=r"weights\s*=\s*['\"]imagenet|MobileNet|ResNet50|VGG|Xception|Inception|EfficientNet|applications",
-        message="Keras tried to download pretrained weights ({file}) that this grader does not have, and the code "
-                "ran without network access, so the model could not be built.",
-        replacement="the same call works once {file} is available: graders provide it in the data root "
-                    "(keras-home/models/{file}) or with --weights; on your own machine, run once online so Keras "
-                    "caches it in ~/.keras/models/",
+        message=msg("Keras tried to download pretrained weights ({file}) that this grader does not have, and the code "
+                    "ran without network access, so the model could not be built."),
+        replacement=msg("the same call works once {file} is available: graders provide it in the data root "
+                        "(keras-home/models/{file}) or with --weights; on your own machine, run once online so Keras "
+                        "caches it in ~/.keras/models/"),
     ),
     Rule(
         api="keras.wrappers.scikit_learn",
         error=r"wrappers",
         source=r"wrappers",
-        message="`keras.wrappers.scikit_learn` was removed in Keras 3.",
-        replacement="the scikeras package (KerasClassifier), or a plain loop over hyper-parameters",
+        message=msg("`keras.wrappers.scikit_learn` was removed in Keras 3."),
+        replacement=msg("the scikeras package (KerasClassifier), or a plain loop over hyper-parameters"),
     ),
 )
 
 _DECAY = Rule(
     api="decay=",
     error="",
-    message="Keras 3 accepts `decay=` on optimizers but IGNORES it (a warning only): this run trained at a "
-            "constant learning rate, not with the power/time-based decay the code asks for.",
-    replacement="keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay("
-                "initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-4)) (power scheduling with c=1), or "
-                "a keras.callbacks.LearningRateScheduler",
+    message=msg("Keras 3 accepts `decay=` on optimizers but IGNORES it (a warning only): this run trained at a "
+                "constant learning rate, not with the power/time-based decay the code asks for."),
+    replacement=msg("keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay("
+                    "initial_learning_rate=0.01, decay_steps=1, decay_rate=1e-4)) (power scheduling with c=1), or "
+                    "a keras.callbacks.LearningRateScheduler"),
 )
 
 
@@ -184,17 +188,29 @@ def diagnose(cells: list[Cell], trace: list[TraceEvent]) -> list[Diagnosis]:
             if key not in seen:
                 seen.add(key)
                 file = _weights_file(text)
-                found.append(Diagnosis(api=rule.api, message=rule.message.replace("{file}", file),
-                                       replacement=rule.replacement.replace("{file}", file), cell_index=cell.index,
-                                       severity="error"))
+                found.append(_diagnosis(rule.api, _filled(rule.message, file=file),
+                                        _filled(rule.replacement, file=file), cell_index=cell.index, severity="error"))
     for ev in trace:
         if ev.optimizer_config.get("ignored_decay") is not None:
             key = (_DECAY.api, ev.cell_index)
             if key not in seen:
                 seen.add(key)
-                found.append(Diagnosis(
-                    api=_DECAY.api,
-                    message=f"{_DECAY.message} (decay={ev.optimizer_config['ignored_decay']:g} on "
-                            f"{ev.optimizer or 'the optimizer'} of model {ev.model_name!r})",
-                    replacement=_DECAY.replacement, cell_index=ev.cell_index, severity="silent"))
+                message = msg("{message} (decay={decay:g} on {optimizer} of model {model!r})", message=_DECAY.message,
+                              decay=ev.optimizer_config["ignored_decay"],
+                              optimizer=ev.optimizer or msg("the optimizer"), model=ev.model_name)
+                found.append(_diagnosis(_DECAY.api, message, _DECAY.replacement, cell_index=ev.cell_index,
+                                        severity="silent"))
     return found
+
+
+def _filled(template: Msg, **values: str) -> Msg:
+    """`template` with the values of the placeholders it has (rule texts name ``{file}`` where it matters)."""
+    wanted = placeholders(template.msgid)
+    return Msg(template.msgid, {k: v for k, v in values.items() if k in wanted}) if wanted else template
+
+
+def _diagnosis(api: str, message: Msg, replacement: Msg, **where) -> Diagnosis:
+    """A diagnosis in English, with the message ids that let the student's view show it in their language."""
+    return Diagnosis(api=api, message=render(message, "en"), replacement=render(replacement, "en"),
+                     message_id=message.msgid, message_args=encode_args(message.args),
+                     replacement_id=replacement.msgid, replacement_args=encode_args(replacement.args), **where)

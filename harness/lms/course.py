@@ -42,6 +42,7 @@ class CourseSettings:
         basis: ``score`` (fraction of the raw score) or ``max`` (of the maximum).
         extensions: per-student extensions CSV.
         missing: what a roster student without a submission gets in the gradebook: ``empty`` or ``zero``.
+        lang: the language of the students' feedback (None: the rubric's, else the locale's).
     """
 
     lab: str
@@ -58,6 +59,7 @@ class CourseSettings:
     basis: str = "score"
     extensions: str | None = None
     missing: str = "empty"
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         if self.missing not in ("empty", "zero"):

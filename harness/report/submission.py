@@ -6,7 +6,8 @@ with its evidence, the grader's measurements, the curves over the reference band
 timing against the reference baseline and the sandbox details. The student view is
 built from `harness.report.gradescope.student_feedback`, the same data ``labgrade
 check`` prints: visible items only (hidden ones counted, never named), no evidence,
-no band, no reference numbers.
+no band, no reference numbers. The student view is written in the student's language
+(`harness.i18n`: ``lang``, else the rubric's, else the locale's); the instructor's stays English.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from harness import results
+from harness.i18n import msg, render, resolve_lang
+from harness.i18n.templates import environment as translated_environment
 from harness.labs import LABS, PROJECT_ROOT
 from harness.models import Execution, Grade
 from harness.report import curves, svg
 from harness.report.cells import figure_views, walkthrough
-from harness.report.gradescope import student_feedback
+from harness.report.gradescope import diagnosis_text, status_line, student_feedback, write_student_files
 from harness.report.images import ImageBudget
 from harness.report.notebook import write_notebook_html
-from harness.report.render import render_page, write_page
+from harness.report.render import environment, render_page, write_page
 from harness.report.timing import timing_rows
 from harness.rubric import Rubric, load_rubric
 
@@ -86,10 +89,10 @@ def load_inputs(folder: Path) -> tuple[Execution, Grade | None]:
     return results.read_execution(folder), results.read_grade(folder)
 
 
-def _items(grade: Grade, *, student_view: bool, exe: Execution) -> tuple[list[ItemView], dict]:
+def _items(grade: Grade, *, student_view: bool, exe: Execution, lang: str) -> tuple[list[ItemView], dict]:
     overrides = {o.item: o for o in grade.overrides}
     if student_view:
-        fb = student_feedback(grade, exe)
+        fb = student_feedback(grade, exe, lang=lang)
         rows = [ItemView(item=i["item"], name=i["name"], status=i["status"], score=i["score"],
                          max_score=i["max_score"], message=i["message"]) for i in fb["items"]]
     else:
@@ -125,27 +128,30 @@ def _score(grade: Grade | None, fb: dict, student_view: bool) -> dict:
     return {"score": grade.score, "max": grade.max_score, "hidden_items": 0, "hidden_max": 0}
 
 
-def _notebook(folder: Path, exe: Execution, enabled: bool) -> dict:
+def _notebook(folder: Path, exe: Execution, enabled: bool, lang: str) -> dict:
     executed = folder / "executed.ipynb"
     dest = folder / NOTEBOOK
     if not executed.is_file():
-        why = "the submission is a module" if exe.submission.kind == "module" else "none was saved"
-        return {"href": None, "note": f"No executed notebook ({why}); every cell is shown below."}
+        why = msg("the submission is a module") if exe.submission.kind == "module" else msg("none was saved")
+        return {"href": None, "note": render(msg("No executed notebook ({why}); every cell is shown below.", why=why),
+                                             lang)}
     if enabled and (not dest.is_file() or dest.stat().st_mtime < executed.stat().st_mtime):
         problem = write_notebook_html(executed, dest, title=exe.submission.student_id)
         if problem:
-            return {"href": None, "note": f"notebook.html was not written: {problem}."}
+            return {"href": None, "note": render(msg("notebook.html was not written: {problem}.", problem=problem),
+                                                 lang)}
     return {"href": NOTEBOOK if dest.is_file() else None, "note": ""}
 
 
 def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
                        calibration_dir: Path | str | None = AUTO, notebook: bool = True,
-                       result: results.SubmissionResult | None = None) -> dict:
+                       result: results.SubmissionResult | None = None, lang: str | None = None) -> dict:
     """Everything the submission template draws (see `render_submission` for the arguments)."""
     folder = Path(folder)
     exe, grade = (result.execution, result.grade) if result is not None else load_inputs(folder)
     origin = result.origin if result is not None else results.read_origin(folder)
     lab = exe.submission.lab
+    lang = resolve_lang(lang, lab=lab) if student_view else "en"
     mode = "quick" if exe.quick else "full"
     rubric = rubric or lab_rubric(lab)
     bands = rubric.bands.get(mode, {}) if rubric else {}
@@ -158,23 +164,25 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
     budget = ImageBudget()
     figures = figure_views(exe, folder, budget)
     blocks, orphans = walkthrough(exe, figures)
-    items, fb = _items(grade, student_view=student_view, exe=exe) if grade else ([], {})
+    items, fb = _items(grade, student_view=student_view, exe=exe, lang=lang) if grade else ([], {})
     notes = []
     if grade and rubric and rubric.version != grade.lab_result.rubric_version and not student_view:
         notes.append(f"Bands drawn from rubric version {rubric.version}; this submission was graded with "
                      f"{grade.lab_result.rubric_version}.")
     if budget.left_out:
-        notes.append(f"{budget.left_out} figure(s) left out to keep this page small; they are in "
-                     "notebook.html and figures/.")
+        notes.append(render(msg("{n} figure(s) left out to keep this page small; they are in notebook.html and "
+                                "figures/.", n=budget.left_out), lang))
     return {
         "student_view": student_view,
+        "lang": lang,
         "exe": exe,
         "grade": grade,
         "lab": lab,
-        "lab_title": LABS[lab].title if lab in LABS else lab,
+        "lab_title": render(LABS[lab].title, lang) if lab in LABS else lab,
         "mode": mode,
         "file_name": Path(exe.submission.path).name,
-        "status_line": student_feedback(grade, exe)["output"].splitlines()[0] if grade else exe.status,
+        "status_line": status_line(exe.status, lang) if grade else exe.status,
+        "diagnoses": [_diagnosis_view(d, lang) for d in exe.diagnoses],
         "score": _score(grade, fb, student_view),
         "items": items,
         "flagged": [{"index": n, "name": it.name, "flag": it.flag} for n, it in enumerate(items, 1) if it.flag],
@@ -184,7 +192,7 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
         "timing": timing_rows(exe, grade, rubric, mode=mode, student_view=student_view),
         "blocks": blocks,
         "orphans": orphans,
-        "notebook": _notebook(folder, exe, notebook),
+        "notebook": _notebook(folder, exe, notebook, lang),
         "notes": notes,
         "identity": _identity(origin, student_view),
         "late": _late(grade),
@@ -212,11 +220,15 @@ def _late(grade: Grade | None) -> dict | None:
     return {"line": str(grade.late.get("line") or ""), "penalty": float(grade.late.get("penalty_points") or 0.0),
             "raw": grade.raw_score, "status": str(grade.late.get("status") or ""),
             "flagged": bool(grade.late.get("flagged"))}
+def _diagnosis_view(d, lang: str) -> dict:
+    message, replacement = diagnosis_text(d, lang)
+    return {"api": d.api, "cell_index": d.cell_index, "severity": d.severity, "message": message,
+            "replacement": replacement}
 
 
 def render_submission(folder: Path, *, student_view: bool = False, rubric: Rubric | None = None,
                       calibration_dir: Path | str | None = AUTO, notebook: bool = True,
-                      result: results.SubmissionResult | None = None) -> Path:
+                      result: results.SubmissionResult | None = None, lang: str | None = None) -> Path:
     """Writes the report of one graded submission and returns its path.
 
     Args:
@@ -232,13 +244,44 @@ def render_submission(folder: Path, *, student_view: bool = False, rubric: Rubri
             sanitised) when it is missing or older than the notebook.
         result: the stage values in memory (the process that graded it); read from
             `folder` when None.
+        lang: the student view's language (``en``, ``ko``); None: the rubric's ``[rubric] lang``,
+            else the locale's, else English. The instructor's report is always English.
 
     Raises:
         FileNotFoundError: when `folder` has no ``execution.json``.
+        harness.errors.InputError: `lang` is not a language labgrade speaks.
     """
     ctx = submission_context(folder, student_view=student_view, rubric=rubric, calibration_dir=calibration_dir,
-                             notebook=notebook, result=result)
+                             notebook=notebook, result=result, lang=lang)
     who = ctx["exe"].submission.student_id
-    title = f"{'Feedback' if student_view else 'Report'}: {who} — {ctx['lab_title']}"
-    html = render_page("submission.html.j2", title=title, **ctx)
+    title = (render(msg("Feedback: {who} — {title}", who=who, title=ctx["lab_title"]), ctx["lang"]) if student_view
+             else f"Report: {who} — {ctx['lab_title']}")
+    # The page frame is render_page's; the template comes from the environment of the page's language
+    # (Jinja's get_template returns a Template object it is given unchanged).
+    template = translated_environment(environment(), ctx["lang"]).get_template("submission.html.j2")
+    html = render_page(template, title=title, **ctx)
     return write_page(Path(folder) / (FEEDBACK if student_view else REPORT), html)
+
+
+def write_student_view(folder: Path, *, lang: str | None = None, notebook: bool = True) -> Path:
+    """Writes everything a student reads of one graded submission in `lang`: ``feedback.html``, and
+    ``feedback.json`` and ``results.json`` (Gradescope) in the same language.
+
+    Args:
+        folder: ``OUT/<submission>/`` with ``execution.json`` and ``grade.json``.
+        lang: ``en`` or ``ko``; None: the rubric's ``[rubric] lang``, else the locale's, else English.
+        notebook: also (re)write ``notebook.html`` when it is stale.
+
+    Returns:
+        The path of ``feedback.html``.
+
+    Raises:
+        FileNotFoundError: when `folder` has no ``execution.json`` or no ``grade.json``.
+        harness.errors.InputError: `lang` is not a language labgrade speaks.
+    """
+    exe, grade = load_inputs(Path(folder))
+    if grade is None:
+        raise FileNotFoundError(f"No grade.json in {str(folder)!r}: the submission has not been graded.")
+    lang = resolve_lang(lang, lab=exe.submission.lab)
+    write_student_files(grade, exe, Path(folder), lang=lang)
+    return render_submission(folder, student_view=True, notebook=notebook, lang=lang)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+
 from harness.checks import REGISTRY
+from harness.i18n import render
 from harness.checks.analysis import FIGURE_DISCUSSION, SUBSTANCE, measured_for
 from harness.models import Cell, Measurements, Metric, ModelEvidence
 from tests.fixtures.grading_data import (context, execution, figure, fit, history, history_export, item, line,
@@ -194,7 +196,8 @@ def test_nothing_measured_gives_the_explanatory_message(tmp_path):
     exe = execution("dropout", cells=[Cell(index=0, cell_type="markdown", source=EN_OK)])
     verdict = _grade(context("dropout", exe, tmp_path))
     assert verdict.fraction == 0.0
-    assert verdict.message == "Nothing was measured for this run, so the analysis could not be checked against results."
+    assert render(verdict.message, "en") == ("Nothing was measured for this run, so the analysis could not be "
+                                             "checked against results.")
     assert verdict.evidence["measured"] == {}
 
 

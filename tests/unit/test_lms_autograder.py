@@ -186,10 +186,8 @@ def test_main_reads_the_root_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_default_grader_is_labgrades_grade_one(monkeypatch, tmp_path):
-    import harness.grading
-
     seen = {}
-    monkeypatch.setattr(harness.grading, "grade_one", lambda path, **kw: seen.update(path=path, **kw))
+    monkeypatch.setattr(autograder, "grade_one", lambda path, **kw: seen.update(path=path, **kw))
     autograder._grade_with_labgrade(tmp_path / "lab.ipynb", lab=LAB, out=tmp_path, student_id="s", sandbox="auto",
                                     quick=True, timeout=300.0, data_root="/data")
     assert (seen["lab"], seen["out"], seen["student_id"], seen["quick"], seen["data_root"]) == (

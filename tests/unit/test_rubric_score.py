@@ -10,7 +10,8 @@ from harness.models import CheckResult, Execution, Grade, LabResult, Override, S
 from harness.report.gradescope import results_json, student_feedback
 from harness.checks import load_rubric
 from harness.rubric import RubricError
-from harness.score import check_result, make_grade, read_overrides
+from harness.checks.runner import check_result
+from harness.score import make_grade, read_overrides
 
 GOOD = """
 [rubric]
