@@ -317,4 +317,7 @@ RELATIVE = re.compile(en(r"that\s+much|as\s+much|as\s+large|as\s+big|that\s+big"
                       re.IGNORECASE)
 REDUCTION = re.compile(en(r"fewer|less|reduc(?:e|ed|es|tion)|cut|lower|drop(?:ped)?|decreas(?:e|ed)|down")
                        + r"|감소|줄|낮아|떨어", re.IGNORECASE)
+# A split that is the object of a comparison: "(higher) than (the) validation ...", "검증 (정확도)보다".
+COMPARED_AFTER = re.compile(r"\s*(?:(?:정확도|손실|오차|성능|데이터|세트|셋)\s?)?보다")
+COMPARED_BEFORE = re.compile(en(r"than(?:\s+(?:the|on|on\s+the|in|in\s+the))?") + r"\s*$", re.IGNORECASE)
 FROM_TO = re.compile(en(r"from") + r"|에서|→|->|=>", re.IGNORECASE)

@@ -98,7 +98,7 @@ def numbers(ctx: SentenceContext, lab: str | None) -> list[Claim]:
             metric = "probability"  # "tabby: 0.568"
         if metric == "error_rate" and n.unit == "pct" and lx.REDUCTION.search(clause) and not lx.FROM_TO.search(clause):
             metric = "reduction"  # "35% fewer errors", "오차가 35% 감소"
-        split = nearest(ctx.splits, n.start, n.end, a, b)
+        split = nearest([h for h in ctx.splits if not _compared_with(ctx, h)], n.start, n.end, a, b)
         split = split.key if split else (
             ([h.key for h in ctx.splits if h.end <= n.start] or [None])[-1] or ctx.inherited.get("split")
             or ctx.heading.get("split"))
@@ -112,6 +112,12 @@ def numbers(ctx: SentenceContext, lab: str | None) -> list[Claim]:
                              epoch=_epoch_for(ctx, n, a, b), hedged=hedged))
     out += _error_pairs(ctx, out)
     return out
+
+
+def _compared_with(ctx: SentenceContext, hit) -> bool:
+    """A split named as what something is compared with ("... than validation", "검증 정확도보다"): it is the
+    object of the comparison, never the split of the number next to it."""
+    return bool(lx.COMPARED_AFTER.match(ctx.text, hit.end) or lx.COMPARED_BEFORE.search(ctx.text[:hit.start]))
 
 
 def _error_pairs(ctx: SentenceContext, nums: list[Claim]) -> list[Claim]:

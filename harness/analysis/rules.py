@@ -90,6 +90,12 @@ def value(fact: Fact, claims: list[Claim]) -> Result:
         if v is None:
             continue
         (agree if any(close_accuracy(v, m, fact.tolerance) for m in measured) else off).append(c)
+    # Several epochs quoted for one split may include a right one; a split the student names
+    # explicitly whose every number is wrong stays wrong, whatever another split's number says.
+    agreeing_splits = {c.split for c in agree}
+    wrong_split = [c for c in off if c.split is not None and c.split not in agreeing_splits]
+    if wrong_split:
+        return _result([], wrong_split, "the quoted value for that split")
     if agree:
         return AGREES, agree, "quoted value within tolerance"
     return _result([], off, "the quoted value")

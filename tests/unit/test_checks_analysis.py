@@ -110,11 +110,6 @@ def test_a_wrong_english_number_is_a_named_contradiction(tmp_path):
     assert "95%" in bad.message and "0.830" in bad.message  # the student's words and what was measured
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (policy gap): harness/analysis/rules.py value() returns AGREES as soon as "
-                                       "one quoted number is within tolerance, so a false held-out accuracy (95% on "
-                                       "the test set, measured 83%) is masked by a correct validation accuracy (83%) "
-                                       "in the next sentence; the documented reason (several epochs quoted) does not "
-                                       "cover two different splits")
 def test_a_wrong_held_out_number_is_not_masked_by_a_right_validation_number(tmp_path):
     text = EN_OK.replace("reached 83% accuracy", "reached 95% accuracy")
     assert _verdicts(_grade(_dropout(tmp_path, text)))["accuracy"] == "contradicts"
@@ -155,11 +150,6 @@ def test_a_korean_claim_of_strong_overfitting_on_a_tiny_gap_is_penalised(tmp_pat
     assert "심하게 과대적합" in verdict.message and verdict.fraction < 0.7
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in a Korean sentence '훈련 정확도는 95%로 검증 정확도보다 12%p 높아 ...' the "
-                                       "number is given split 'val' (harness/analysis/readers.py numbers(): "
-                                       "sentence.nearest prefers the split term after the number when it is twice "
-                                       "as close, and '검증 정확도보다' is the comparison object), so a correct "
-                                       "statement of the training accuracy contradicts the held-out accuracy")
 def test_a_korean_training_accuracy_compared_with_validation_is_read_as_training(tmp_path):
     train, val = [0.80, 0.88, 0.92, 0.94, 0.95], [0.80, 0.82, 0.83, 0.83, 0.83]
     text = "## 결과 분석\n\n훈련 정확도는 95%로 검증 정확도보다 12%p 높아 과대적합이 뚜렷합니다."
