@@ -22,7 +22,7 @@ from harness import results
 from harness.i18n import msg, render, resolve_lang
 from harness.i18n.templates import environment as translated_environment
 from harness.labs import LABS, PROJECT_ROOT
-from harness.models import Execution, Grade
+from harness.models import Execution, Grade, Measurements
 from harness.report import curves, svg
 from harness.report.cells import figure_views, walkthrough
 from harness.report.gradescope import diagnosis_text, status_line, student_feedback, write_student_files
@@ -150,6 +150,7 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
     folder = Path(folder)
     exe, grade = (result.execution, result.grade) if result is not None else load_inputs(folder)
     origin = result.origin if result is not None else results.read_origin(folder)
+    measurements = result.measurements if result is not None else results.read_measurements(folder)
     lab = exe.submission.lab
     lang = resolve_lang(lang, lab=lab) if student_view else "en"
     mode = "quick" if exe.quick else "full"
@@ -195,8 +196,25 @@ def submission_context(folder: Path, *, student_view: bool = False, rubric: Rubr
         "notebook": _notebook(folder, exe, notebook, lang),
         "notes": notes,
         "identity": _identity(origin, student_view),
+        "configuration": _configuration(measurements, rubric, mode),
         "late": _late(grade),
     }
+
+
+def _configuration(measurements: Measurements | None, rubric: Rubric | None, mode: str) -> dict | None:
+    """The choices the run made (read from its trace) beside the reference's, and where its bands came from.
+
+    Only the dimensions the rubric lets a student choose (``[variation] allowed``) are shown.
+    """
+    if measurements is None or rubric is None or not measurements.config:
+        return None
+    allowed = (rubric.variation or {}).get("allowed") or {}
+    reference = (rubric.calibration.get(mode) or {}).get("config") or {}
+    rows = [{"name": str(k), "yours": str(v)[:60], "reference": str(reference.get(k, "-"))[:60],
+             "differs": str(reference.get(k)) != str(v)} for k, v in measurements.config.items() if k in allowed]
+    if not rows:
+        return None
+    return {"rows": rows, "source": str(measurements.bands_source)[:200], "allowed": measurements.config_allowed}
 
 
 def _identity(origin: dict, student_view: bool) -> dict:
