@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from harness.cli.options import default
-from harness.integrity import similarity as api
+from harness.integrity.detect import similarity as api
 from harness.integrity.boilerplate import StarterError
 from harness.integrity.detect import REPORT_HTML, REPORT_JSON, SimilarityInputError
 

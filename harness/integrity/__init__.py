@@ -11,14 +11,10 @@ One module per job:
 - `evidence`: identical figures and substantial outputs;
 - `boilerplate`: the lecture's code, the starter, the class-common passages;
 - `compare`: inverted index, pair scores, shared passages;
-- `models`: the report's values and ``similarity.json``;
+- `models`: the report's values, ``similarity.json`` (`load_similarity`) and `top_pairs` (for the dashboard);
 - `view`: the instructor's ``similarity.html`` with passages side by side;
-- `detect`: `similarity()` (the API), `top_pairs()` (for the dashboard), `load_similarity()`.
+- `detect`: `similarity()` (the API).
+
+Import from the modules (``from harness.integrity.detect import similarity``): the package
+imports nothing itself, so reading ``models`` (the dashboard does) never pulls in the rest.
 """
-
-from harness.integrity.detect import (DEFAULT_THRESHOLD, SimilarityInputError, load_similarity, similarity,
-                                      top_pairs)
-from harness.integrity.models import PairScore, Settings, SimilarityReport
-
-__all__ = ["DEFAULT_THRESHOLD", "PairScore", "Settings", "SimilarityInputError", "SimilarityReport",
-           "load_similarity", "similarity", "top_pairs"]

@@ -38,15 +38,14 @@ from pathlib import Path
 from harness import __version__
 from harness.integrity.boilerplate import build_boilerplate
 from harness.integrity.compare import ClassIndex, index_class, passages, score_pairs
-from harness.integrity.corpus import (MAX_EXECUTION_BYTES, UnreadableSubmission, execution_paths, read_capped,
+from harness.integrity.corpus import (MAX_EXECUTION_BYTES, UnreadableSubmission, execution_paths,
                                       SubmissionText, read_submission, safe_name)
 from harness.integrity.fingerprint import SubmissionPrint, fingerprint_submission
-from harness.integrity.models import PairScore, Settings, SimilarityReport
+from harness.integrity.models import REPORT_HTML, REPORT_JSON, PairScore, Settings, SimilarityReport
 from harness.integrity.view import write_similarity_html
-from harness.serialize import SchemaError, write_atomic
+from harness.report.dashboard import INDEX, render_dashboard
+from harness.serialize import write_atomic
 
-REPORT_JSON = "similarity.json"
-REPORT_HTML = "similarity.html"
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -140,6 +139,8 @@ def similarity(out: Path, *, starter: Path | None = None, threshold: float = DEF
     if write:
         write_atomic(out / REPORT_JSON, report.to_json())
         write_similarity_html(out / REPORT_HTML, report, texts)
+        if (out / INDEX).is_file():  # the class dashboard lists the top pairs: draw it again with them
+            render_dashboard(out)
     return report
 
 
@@ -166,39 +167,3 @@ def _fingerprint_all(paths: list[Path], settings: Settings, max_bytes: int, jobs
                                  chunksize=max(1, n // (4 * workers))))
     except BrokenProcessPool:  # a worker died (killed, out of memory): the inputs are capped, redo them here
         return [_fingerprint_one(p, settings, max_bytes) for p in paths]
-
-
-def load_similarity(out: Path, *, max_bytes: int = MAX_EXECUTION_BYTES) -> SimilarityReport | None:
-    """The stored ``OUT/similarity.json``, or None when there is none (or it cannot be read).
-
-    Args:
-        out: the results folder.
-        max_bytes: largest file read.
-    """
-    path = Path(out) / REPORT_JSON
-    if not os.path.lexists(path):
-        return None
-    try:
-        return SimilarityReport.from_json(read_capped(path, max_bytes).decode("utf-8"))
-    except (UnreadableSubmission, SchemaError, UnicodeDecodeError):
-        return None
-
-
-def top_pairs(source: Path | SimilarityReport, *, n: int = 10, flagged_only: bool = False) -> list[PairScore]:
-    """The most similar pairs, highest combined score first, for the class dashboard.
-
-    Args:
-        source: a results folder (its stored ``similarity.json`` is read) or a report.
-        n: how many pairs at most.
-        flagged_only: only the pairs at or above the run's threshold.
-
-    Returns:
-        Up to `n` pairs; empty when the folder has no similarity report.
-    """
-    report = source if isinstance(source, SimilarityReport) else load_similarity(Path(source))
-    if report is None:
-        return []
-    pairs = sorted(report.pairs, key=lambda p: (-p.combined, p.a, p.b))
-    if flagged_only:
-        pairs = [p for p in pairs if p.flagged]
-    return pairs[:max(0, n)]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from harness.serialize import SchemaError, dumps, from_jsonable
+from harness.untrusted import UntrustedDataError, read_bytes
 
 SIMILARITY_SCHEMA = 1
+REPORT_JSON = "similarity.json"
+REPORT_HTML = "similarity.html"
+MAX_REPORT_BYTES = 64 << 20
 
 
 @dataclass
@@ -233,3 +239,39 @@ class SimilarityReport:
             raise SchemaError(f"similarity.json has schema_version={version!r}; this labgrade reads version "
                               f"{SIMILARITY_SCHEMA}. Rerun `labgrade similarity OUT`.")
         return from_jsonable(cls, data)
+
+
+def load_similarity(out: Path, *, max_bytes: int = MAX_REPORT_BYTES) -> SimilarityReport | None:
+    """The stored ``OUT/similarity.json``, or None when there is none (or it cannot be read).
+
+    Args:
+        out: the results folder.
+        max_bytes: largest file read (never through a link).
+    """
+    path = Path(out) / REPORT_JSON
+    if not os.path.lexists(path):
+        return None
+    try:
+        return SimilarityReport.from_json(read_bytes(path, max_bytes=max_bytes).decode("utf-8"))
+    except (OSError, UntrustedDataError, SchemaError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def top_pairs(source: Path | SimilarityReport, *, n: int = 10, flagged_only: bool = False) -> list[PairScore]:
+    """The most similar pairs, highest combined score first, for the class dashboard.
+
+    Args:
+        source: a results folder (its stored ``similarity.json`` is read) or a report.
+        n: how many pairs at most.
+        flagged_only: only the pairs at or above the run's threshold.
+
+    Returns:
+        Up to `n` pairs; empty when the folder has no similarity report.
+    """
+    report = source if isinstance(source, SimilarityReport) else load_similarity(Path(source))
+    if report is None:
+        return []
+    pairs = sorted(report.pairs, key=lambda p: (-p.combined, p.a, p.b))
+    if flagged_only:
+        pairs = [p for p in pairs if p.flagged]
+    return pairs[:max(0, n)]

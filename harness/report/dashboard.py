@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from harness.integrity.models import REPORT_HTML, load_similarity, top_pairs
 from harness.labs import LABS
+from harness.lms.course import load_course, missing_students
 from harness.models import Grade
 from harness.report import svg
 from harness.report.render import render_page, write_page
-from harness.lms.course import load_course, missing_students
 from harness.report.stats import class_stats, percent
 from harness.results import ClassEntry, load_class
 
 INDEX = "index.html"
+TOP_PAIRS = 5
 LINKED_FILES = (("report", "report.html"), ("student view", "feedback.html"), ("notebook", "notebook.html"),
                 ("results.json", "results.json"))
 
@@ -95,7 +97,19 @@ def dashboard_context(out_dir: Path, *, entries: list[ClassEntry] | None = None,
         "gradescope_count": sum(1 for f, _ in found if (out_dir / f / "results.json").is_file()),
         "not_isolated": sum(1 for g in grades if g.isolation != "bwrap"),
         "flagged": sum(1 for g in grades if g.flags),
+        "similar": _similar(out_dir),
     }
+
+
+def _similar(out_dir: Path) -> dict | None:
+    """The most similar pairs of the class's similarity report (``labgrade similarity``), when one exists."""
+    report = load_similarity(out_dir)
+    if report is None:
+        return None
+    pairs = top_pairs(report, n=TOP_PAIRS)
+    return {"pairs": pairs, "flagged": sum(1 for p in report.pairs if p.flagged),
+            "submissions": len(report.submissions), "threshold": report.threshold,
+            "href": REPORT_HTML if (out_dir / REPORT_HTML).is_file() else None}
 
 
 def render_dashboard(out_dir: Path, *, entries: list[ClassEntry] | None = None, problems: list[str] | None = None,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness.measure.results import Measurement
-from harness.integrity import similarity
+from harness.integrity.detect import similarity
 from tests.unit.integrity_class import sample_cells, write_student
 
 pytestmark = pytest.mark.bench

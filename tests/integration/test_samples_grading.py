@@ -9,6 +9,7 @@ flaw on every failed item, and that nothing hidden leaks into the student views.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -77,3 +78,16 @@ def test_nothing_hidden_reaches_student_views(sample_grades, sample_runs):
         assert all("evidence" not in t for t in gs["tests"])
         assert {t["visibility"] for t in gs["tests"]} <= {"visible", "hidden", "after_due_date"}
     assert checked > 0, "no hidden item was exercised"
+
+
+def test_every_sample_gets_korean_feedback(sample_grades, sample_runs):
+    """What `labgrade check --lang ko` prints, for every sample: the title, each visible item and each message
+    of an item not passed are Korean."""
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    for key, grade in sample_grades.items():
+        lines = check_report(grade, sample_runs[key].execution, lang="ko").text.splitlines()
+        items = [line for line in lines if line.startswith("  [")]
+        messages = [line for line in lines if line.startswith("         ")]
+        assert items and hangul.search(lines[0]), f"{key}: no Korean title or items:\n" + "\n".join(lines[:8])
+        english = [line for line in items + messages if not hangul.search(line)]
+        assert not english, f"{key}: lines not in Korean:\n" + "\n".join(english[:5])

@@ -22,7 +22,7 @@ PACKAGE = Path(harness.__file__).parent
 # Lowest first. A module is in the layer of its longest matching prefix.
 LAYERS: list[tuple[str, ...]] = [
     ("harness", "harness.errors", "harness.serialize", "harness.untrusted", "harness.machine"),
-    ("harness.models", "harness.reference_result"),
+    ("harness.models", "harness.reference_result", "harness.integrity.models"),
     ("harness.labs", "harness.rubric", "harness.i18n"),
     ("harness.data",),
     ("harness.execute",),

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from harness.integrity import Settings, similarity
+from harness.integrity.detect import similarity
+from harness.integrity.models import Settings
 from harness.integrity.boilerplate import StarterError, build_boilerplate, common_hashes, lecture_files, starter_cells
 from tests.unit.integrity_class import (KOREAN_DROPOUT_1, KOREAN_DROPOUT_2, KOREAN_OPTIMIZERS, OWN_ANALYSIS_EN,
                                         OWN_CODE_CLASSES, OWN_CODE_FUNCTIONAL, OWN_CODE_LOOPS, OWN_CODE_SCRIPT,

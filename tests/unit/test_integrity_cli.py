@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.cli.options import default
 from harness.cli.similarity import similarity_command
-from harness.integrity import DEFAULT_THRESHOLD, detect, similarity
+from harness.integrity import detect
+from harness.integrity.detect import DEFAULT_THRESHOLD, similarity
 from tests.unit.integrity_class import OWN_CODE_CLASSES, sample_cells, write_student
 
 

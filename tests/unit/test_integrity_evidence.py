@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.integrity import similarity
+from harness.integrity.detect import similarity
 from harness.integrity.corpus import CellText, FigureRef, SubmissionText
 from harness.integrity.evidence import is_substantial, normalise_output, run_evidence
 from tests.unit.integrity_class import (OWN_CODE_CLASSES, OWN_CODE_FUNCTIONAL, OWN_CODE_LOOPS, OWN_CODE_SCRIPT,

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from harness.integrity import similarity
+from harness.integrity.detect import similarity
 from harness.integrity.corpus import MAX_CELL_CHARS, UnreadableSubmission, read_submission
 from harness.report.render import static_text
 from tests.unit.integrity_class import KOREAN_DROPOUT_1, OWN_CODE_LOOPS, sample_cells, write_student

@@ -7,10 +7,12 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from harness.integrity import Settings, SimilarityReport, similarity, top_pairs
+from harness.integrity.detect import similarity
+from harness.integrity.models import Settings, SimilarityReport, top_pairs
 from harness.integrity import detect, view
 from harness.integrity.corpus import read_submission
 from harness.integrity.view import segments
+from harness.report.dashboard import render_dashboard
 from tests.unit.integrity_class import LAB, PLANTED, build_class, sample_cells, write_student
 
 
@@ -93,6 +95,20 @@ def test_top_pairs_for_the_dashboard(graded_class):
     assert [(p.a, p.b) for p in top] == [(p.a, p.b) for p in report.pairs[:3]]
     assert len(top_pairs(report, n=100, flagged_only=True)) == len(PLANTED)
     assert top_pairs(out / "nowhere") == []
+
+
+def test_the_dashboard_shows_the_top_pairs_and_links_the_page(tmp_path):
+    out = tmp_path / "class"
+    build_class(out)
+    render_dashboard(out)  # the class was graded: its dashboard exists before the similarity run
+    assert 'id="similarity"' not in (out / "index.html").read_text(encoding="utf-8")
+    report = similarity(out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="similarity"'):html.index("</section>", html.index('id="similarity"'))]
+    assert 'href="similarity.html"' in section
+    first = report.pairs[0]
+    assert f"{first.a_student} &amp; {first.b_student}" in section and section.count("<tr>") >= 2
+    assert section.count("flagged</span>") == min(len(PLANTED), 5)
 
 
 def test_the_page_lists_the_pairs_and_marks_shared_text(graded_class):
