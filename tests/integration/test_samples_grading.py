@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from harness import results
 from harness.execute.sandbox import bwrap_path
 from harness.report.feedback import check_report
 from harness.report.gradescope import results_json, student_feedback
@@ -91,3 +92,22 @@ def test_every_sample_gets_korean_feedback(sample_grades, sample_runs):
         assert items and hangul.search(lines[0]), f"{key}: no Korean title or items:\n" + "\n".join(lines[:8])
         english = [line for line in items + messages if not hangul.search(line)]
         assert not english, f"{key}: lines not in Korean:\n" + "\n".join(english[:5])
+
+
+COMPARED = [c for c in CASES if c.expected.get("compare_to")]
+
+
+@pytest.mark.parametrize("case", COMPARED, ids=[c.key for c in COMPARED])
+def test_a_valid_variant_scores_like_the_correct_sample(case, sample_grades, sample_runs):
+    """A valid choice the lab leaves open (batch size, input scaling) is judged against bands calibrated for
+    it: the run scores within `within_points` percentage points of the lab's correct sample."""
+    other = f"{case.lab}/{case.expected['compare_to']}"
+    grade, reference = sample_grades.get(case.key), sample_grades.get(other)
+    assert grade is not None and reference is not None, f"{case.key} or {other} was not graded"
+    ours, theirs = (100 * g.score / g.max_score for g in (grade, reference))
+    assert ours >= theirs - case.expected["within_points"], \
+        f"{case.key}: {ours:.1f}% vs {other}: {theirs:.1f}%\n" + "\n".join(
+            f"  {c.item}: {c.status} {c.score:g}/{c.max_score:g} {c.message[:200]}" for c in grade.lab_result.checks)
+    measured = results.read_measurements(sample_runs[case.key].artifacts)
+    assert measured is not None and measured.config_allowed, f"{case.key}: {measured and measured.config}"
+    assert measured.bands_source.startswith("calibrated for"), f"{case.key}: {measured.bands_source}"
