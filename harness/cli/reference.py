@@ -16,11 +16,12 @@ import click
 
 # Keras is imported by these modules only inside the functions that train or measure, so
 # --backend can still set KERAS_BACKEND before it loads.
-from harness.calibration import (calibrate, grid_configs, read_band_section, run_reference, write_speed_section)
+from harness.calibration import calibrate, grid_configs, run_reference, write_speed_section
 from harness.data.source import DataSource
 from harness.labs import LABS, get_lab
 from harness.measure.speed import compare_speed, format_comparison
 from harness.report.reference import render_reference
+from harness.rubric import read_band_section
 
 
 def _default(fn, name: str):

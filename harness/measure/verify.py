@@ -34,10 +34,11 @@ from typing import Callable
 
 from harness.measure import baseline as bl
 from harness.machine import fingerprint, fingerprint_fields, machine_info
-from harness.calibration import lab_module, read_band_section, result_time_to_band
+from harness.calibration import lab_module, result_time_to_band
 from harness.data.source import DataSource
 from harness.labs import LABS, get_lab
 from harness.measure.results import BenchRun, Measurement
+from harness.rubric import read_band_section
 from harness.serialize import write_atomic
 
 REFERENCE_TOLERANCE = 1.0

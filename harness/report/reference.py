@@ -15,10 +15,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
+from harness.labs import get_lab
+from harness.reference_result import ReferenceResult
 from harness.report import curves, svg
 from harness.report.images import ImageBudget
 from harness.report.render import render_page, write_page
-from harness.rubric import Band
+from harness.rubric import Band, read_band_section
 
 THROUGHPUT_KEYS = ("wall_s", "train_s", "train_images_per_s", "infer_images_per_s", "peak_rss_mb")
 
@@ -148,7 +150,7 @@ def render_reference(out_dir: Path, *, results: Sequence, section: dict | None =
         results: the `harness.reference_result.ReferenceResult` of each seed (one for a run).
         section: for a calibration, the generated tables of its mode
             (`harness.calibration.Calibration.section`); None for a single run.
-        rubric_section: the rubric's generated part (`harness.calibration.read_band_section`):
+        rubric_section: the rubric's generated part (`harness.rubric.read_band_section`):
             the bands drawn for a single run, and the stored speed comparison.
 
     Returns:
@@ -175,10 +177,6 @@ def render_calibration_dir(folder: Path, *, rubric_path: Path | None = None) -> 
         folder: a calibration output folder (``reports/calibration/<lab>``).
         rubric_path: default the lab's rubric.
     """
-    from harness.calibration import read_band_section
-    from harness.labs import get_lab
-    from harness.reference_result import ReferenceResult
-
     written = []
     for mode in ("full", "quick"):
         paths = sorted(Path(folder).glob(f"{mode}/seed-*/result.json"))
