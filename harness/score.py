@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness import __version__
+from harness.errors import InputError
 from harness.models import Execution, Grade, LabResult, Override
 from harness.rubric import Rubric
 
@@ -66,7 +67,7 @@ def read_overrides(path: Path, rubric: Rubric) -> dict[str, list[Override]]:
     """Reads ``submission,item,points,comment`` rows (header required).
 
     Raises:
-        ValueError: naming the file, line and field at fault.
+        InputError: naming the file, line and field at fault.
     """
     path = Path(path)
     out: dict[str, list[Override]] = {}
@@ -75,19 +76,19 @@ def read_overrides(path: Path, rubric: Rubric) -> dict[str, list[Override]]:
         reader = csv.DictReader(fh)
         need = {"submission", "item", "points"}
         if not reader.fieldnames or not need <= set(reader.fieldnames):
-            raise ValueError(f"{path}: header must include {sorted(need)} (and optionally comment); "
+            raise InputError(f"{path}: header must include {sorted(need)} (and optionally comment); "
                              f"received {reader.fieldnames}.")
         for line, row in enumerate(reader, start=2):
             sub, item_id = (row.get("submission") or "").strip(), (row.get("item") or "").strip()
             if not sub:
-                raise ValueError(f"{path}:{line}: empty submission.")
+                raise InputError(f"{path}:{line}: empty submission.")
             if item_id not in items:
-                raise ValueError(f"{path}:{line}: unknown item {item_id!r}; items of {rubric.lab}: {', '.join(items)}.")
+                raise InputError(f"{path}:{line}: unknown item {item_id!r}; items of {rubric.lab}: {', '.join(items)}.")
             try:
                 points = float(row["points"])
             except (TypeError, ValueError):
-                raise ValueError(f"{path}:{line}: points must be a number; received {row.get('points')!r}.") from None
+                raise InputError(f"{path}:{line}: points must be a number; received {row.get('points')!r}.") from None
             if not 0 <= points <= items[item_id].points:
-                raise ValueError(f"{path}:{line}: points {points} outside 0..{items[item_id].points} for {item_id!r}.")
+                raise InputError(f"{path}:{line}: points {points} outside 0..{items[item_id].points} for {item_id!r}.")
             out.setdefault(sub, []).append(Override(item=item_id, points=points, comment=(row.get("comment") or "").strip()))
     return out

@@ -12,10 +12,11 @@ import sys
 
 import click
 
+from harness.cli.options import default
+from harness.errors import InputError
 from harness.measure import baseline as bl
 from harness.measure.grader_suites import GRADER_SUITES
 from harness.measure.runner import PRECISIONS, SUITE_NAMES, bench as run_bench
-from harness.cli.options import default
 
 
 def _set_backend(backend: str | None) -> None:
@@ -72,7 +73,7 @@ def bench_command(suites, gpu_suite, precision, backend, save, compare, toleranc
                             only=list(only) or None, progress=lambda line: click.echo(f"  {line}", err=True),
                             grader_suites=GRADER_SUITES)
     except (ValueError, RuntimeError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     click.echo(outcome.table)
     if outcome.json_path:
         click.echo(f"wrote {outcome.json_path}")

@@ -13,7 +13,7 @@ from harness.data import DataSource
 from harness.data.catsdogs import prepare_catsdogs as prepare
 from harness.data.readiness import lab_status
 from harness.data.synthetic import make_data_root
-from harness.errors import EXIT_FAILED, EXIT_OK
+from harness.errors import EXIT_FAILED, EXIT_OK, InputError
 from harness.labs import LABS, get_lab
 
 
@@ -72,7 +72,7 @@ def prepare_catsdogs(zip_path, out, per_split, force):
     try:
         layout = prepare(zip_path, out, per_split=per_split, force=force)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     for split, counts in layout.counts.items():
         click.echo(f"  {split:<5} " + ", ".join(f"{n} {cls}" for cls, n in counts.items()))
     click.echo(f"written to {layout.root} (zip fingerprint {layout.fingerprint})")

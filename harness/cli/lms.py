@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
+from harness.autograder import write_bundle
 from harness.cli.options import default, lab_option, quick_option
 from harness.discover import discover
-from harness.autograder import write_bundle
+from harness.errors import InputError
 from harness.lms.found import LMS_NAMES, Discovery
 from harness.lms.roster import RosterError, RosterMatch, match_roster, read_roster
 from harness.lms.times import format_local
@@ -56,7 +57,7 @@ def discover_command(paths, lms, tz, roster, as_json, unpack_to):
     try:
         students = read_roster(roster) if roster else None
     except RosterError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="labgrade-discover-") as scratch:
         target = unpack_to or Path(scratch)
         target.mkdir(parents=True, exist_ok=True)
@@ -108,6 +109,6 @@ def gradescope_bundle_command(lab, out, source, extras, sandbox, timeout, data_r
         path = write_bundle(lab=lab, out=out, source=source, extras=extras, sandbox=sandbox, quick=quick,
                             timeout=timeout, data_root=data_root)
     except (KeyError, ValueError) as exc:
-        raise click.ClickException(_message(exc)) from None
+        raise InputError(_message(exc)) from None
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KB). In Gradescope: a programming assignment, "
                f"Configure Autograder, upload this zip (base image: Ubuntu).")

@@ -39,7 +39,7 @@ def lab_option(**kwargs):
 
 data_root_option = click.option(
     "--data-root", type=click.Path(file_okay=False, path_type=Path), envvar="LABGRADE_DATA",
-    help="Offline data root laid out like shared/data (keras-home/, dogs-vs-cats/train.zip, sample-images/). "
+    help="Offline data root holding keras-home/ (datasets, models), dogs-vs-cats/train.zip and sample-images/. "
          "Default: $LABGRADE_DATA, else Keras' cache and downloads.")
 quick_option = click.option("--quick", is_flag=True, help="Provision the lab's small quick-mode data (for CI and "
                                                            "fast feedback); quick-mode bands apply.")

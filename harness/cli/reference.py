@@ -59,7 +59,8 @@ _common = [
     click.option("--backend", type=click.Choice(["tensorflow", "jax", "torch"]), default=None,
                  help="Keras backend (default: $KERAS_BACKEND or tensorflow)."),
     click.option("--data-root", type=click.Path(file_okay=False), default=None,
-                 help="Offline data root laid out like shared/data (default: $LABGRADE_DATA, else the Keras cache)."),
+                 help="Offline data root: keras-home/, dogs-vs-cats/train.zip, sample-images/ (default: $LABGRADE_DATA, else "
+                      "the Keras cache)."),
     click.option("--config", "config_pairs", multiple=True, metavar="KEY=VALUE",
                  help="Reference configuration override (repeatable), e.g. alpha=0.35 or weights=random-seed-0."),
 ]

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
-from harness.measure import baseline as bl
 from harness.cli.options import default
 from harness.data.source import DataSource
+from harness.errors import InputError
 from harness.labs import LABS
+from harness.measure import baseline as bl
 from harness.measure.verify import format_report, verify as run_verify
 
 
@@ -58,7 +59,7 @@ def verify(labs, all_labs, quick, seed, backend, precision, tolerance, strict_ba
                             seed=seed, precision=precision, tolerance=tolerance, strict_bands=strict_bands,
                             baselines_dir=baselines_dir, save_baseline=save_baseline, progress=progress)
     except (ValueError, NotADirectoryError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     click.echo(format_report(report))
     path = report.save(Path(json_path) if json_path else Path("reports") / "verify" / f"verify-{'quick' if quick else 'full'}.json")
     click.echo(f"wrote {path}")

@@ -54,7 +54,7 @@ class DataSource:
     """Where the labs' data comes from.
 
     Attributes:
-        root: an offline data root laid out like ``shared/data`` (``keras-home/``,
+        root: an offline data root (``keras-home/``,
             ``dogs-vs-cats/``, ``sample-images/``); None means Keras' cache and
             downloads (the path real users have).
         allow_download: let Keras download what is missing (ignored for files that

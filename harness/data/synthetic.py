@@ -1,4 +1,4 @@
-"""A small synthetic data root laid out like ``shared/data``: try labgrade, or test it, without the real data.
+"""A small synthetic data root laid out like a real one: try labgrade, or test it, without the real data.
 
 Fashion-MNIST files hold learnable class patterns plus noise (enough images for the
 lecture's 5,000-image validation split and the grader's held-out half of the test set);

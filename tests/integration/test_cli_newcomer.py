@@ -184,3 +184,23 @@ def test_check_leaves_only_the_students_view(tmp_path, data_root):
     text = (folder / "feedback.html").read_text() + (folder / "feedback.json").read_text()
     assert "band" not in text.lower() and "evidence" not in text.lower()
     assert "feedback.html" in result.stdout
+
+
+def test_a_bad_overrides_file_is_a_user_error(tmp_path, data_root):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    _notebook(folder / "alice.ipynb", "print(1)")
+    bad = tmp_path / "manual.csv"
+    bad.write_text("submission,item,points,comment\nalice,no_such_item,3,typo\n", encoding="utf-8")
+    assert_user_error(labgrade("grade", folder, "--lab", "dropout", "--quick", "--data-root", data_root,
+                               "--sandbox", "none", "--out", tmp_path / "out", "--overrides", bad),
+                      "manual.csv:2", "unknown item 'no_such_item'")
+
+
+def test_a_malformed_roster_is_a_user_error(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    _notebook(folder / "alice.ipynb", "print(1)")
+    roster = tmp_path / "students.csv"
+    roster.write_text("name,email\nAda,ada@example.edu\n", encoding="utf-8")
+    assert_user_error(labgrade("discover", folder, "--roster", roster), "students.csv")
