@@ -59,6 +59,23 @@ class Resolved:
     calibration: dict[str, Any] = field(default_factory=dict)
 
 
+# How calibrations made before the scaling vocabulary existed wrote the reference's input scaling.
+SCALING_ALIASES = {"per-pixel standardisation": "standardized", "per-pixel standardization": "standardized",
+                   "standardised": "standardized", "x / 255": "unit", "x/255": "unit", "/255": "unit"}
+
+
+def reference_config(defaults: dict[str, Any], dims: list[str]) -> dict[str, Any]:
+    """The reference's values of `dims`, in the vocabulary `student_config` uses; dimensions its
+    calibration did not record are left out (a run is never judged different on an unknown)."""
+    out = {}
+    for d in dims:
+        value = defaults.get(d)
+        if value is None:
+            continue
+        out[d] = SCALING_ALIASES.get(str(value).strip().lower(), value) if d == "scaling" else value
+    return out
+
+
 def scaling_of(stats: dict) -> str | None:
     """``standardized``, ``unit`` or ``raw`` from the value range of training inputs (None when unknown)."""
     lo, hi = stats.get("min"), stats.get("max")
@@ -127,7 +144,8 @@ def resolve(execution: Execution, *, lab: LabSpec, rubric: Rubric, defaults: dic
     allowed = (rubric.variation or {}).get("allowed") or {}
     dims = [d for d in DIMENSIONS if d in allowed]
     config = student_config(execution, lab, dims)
-    differing = {d: v for d, v in config.items() if defaults.get(d) != v}
+    reference = reference_config(defaults, dims)
+    differing = {d: v for d, v in config.items() if d in reference and reference[d] != v}
     key = ",".join(f"{k}={differing[k]}" for k in sorted(differing))
     out = Resolved(config=config, key=key)
     if not differing:

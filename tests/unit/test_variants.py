@@ -242,3 +242,14 @@ def test_calibrate_now_gives_none_when_the_calibration_fails_or_times_out(source
 
     monkeypatch.setattr(variants.subprocess, "run", timeout)
     assert calibrate_now("dropout", "full", {"batch_size": 16}, source=source, seeds=2, path=path) is None
+
+
+def test_older_calibrations_wording_and_missing_dimensions_never_make_a_variant():
+    """A rubric calibrated before the scaling vocabulary ('per-pixel standardisation', 'x / 255') or without
+    a recorded batch size still recognises the reference's own configuration."""
+    from harness.evaluate.variants import reference_config
+
+    dims = ["batch_size", "scaling", "epochs"]
+    assert reference_config({"scaling": "per-pixel standardisation", "epochs": 10}, dims) == \
+        {"scaling": "standardized", "epochs": 10}
+    assert reference_config({"scaling": "x / 255", "batch_size": 32}, dims) == {"scaling": "unit", "batch_size": 32}
