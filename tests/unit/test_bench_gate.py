@@ -9,6 +9,7 @@ import json
 
 from click.testing import CliRunner
 
+from harness.cli import main
 from harness.cli.bench import bench_command
 
 
@@ -46,7 +47,7 @@ def test_compare_input_reads_a_saved_run(tmp_path):
 def test_unknown_precision_and_bad_input_are_usage_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    res = CliRunner().invoke(bench_command, ["--input", str(bad), "--compare"])
-    assert res.exit_code != 0 and "Not a labgrade benchmark run" in res.output
+    res = CliRunner().invoke(main, ["bench", "--input", str(bad), "--compare"])
+    assert res.exit_code == 2 and "Not a labgrade benchmark run" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(bench_command, ["--precision", "float16"])
     assert res.exit_code == 2 and "float16" in res.output

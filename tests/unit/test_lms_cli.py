@@ -61,7 +61,7 @@ def test_discover_reports_user_errors_without_tracebacks(tmp_path):
     nb = tmp_path / "alice.ipynb"
     nb.write_text("{}")
     result = run("discover", str(nb), "--roster", str(bad))
-    assert result.exit_code == 1 and "no student id column" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "no student id column" in result.output and "Traceback" not in result.output
     result = run("discover", str(nb), "--tz", "Mars/Olympus")
     assert result.exit_code == 2 and "Unknown time zone 'Mars/Olympus'" in result.output
 
@@ -74,4 +74,4 @@ def test_gradescope_bundle_command(tmp_path):
     with zipfile.ZipFile(out) as zf:
         assert json.loads(zf.read("labgrade-autograder.json"))["quick"] is True
     result = run("gradescope-bundle", "--lab", "dropout", "--out", str(out), "--source", str(tmp_path))
-    assert result.exit_code == 1 and "is not a labgrade checkout" in result.output
+    assert result.exit_code == 2 and "is not a labgrade checkout" in result.output

@@ -20,7 +20,7 @@ from harness.models import ExecutionStatus
 REPO = Path(__file__).resolve().parents[2]
 SUBMISSIONS = REPO / "submissions"
 KNOWN_KEYS = {"file", "description", "status", "exports", "missing", "diagnoses", "pass", "fail", "min_percent",
-              "max_percent", "requires", "cell_timeout_s", "timeout_s", "stdout_contains"}
+              "max_percent", "requires", "cell_timeout_s", "timeout_s", "stdout_contains", "compare_to", "within_points"}
 STATUSES = set(ExecutionStatus.__args__)
 DIAGNOSED_APIS = {r.api for r in RULES} | {"decay="}
 
@@ -56,9 +56,12 @@ def test_files_and_cases_match(lab):
 def test_expected_entries_are_valid(lab):
     items = _rubric_items(lab)
     contract = {c.name for c in LABS[lab].contract}
-    for case_id, spec in _expected(lab).items():
+    cases = _expected(lab)
+    for case_id, spec in cases.items():
         where = f"{lab}/{case_id}"
         assert set(spec) <= KNOWN_KEYS, f"{where}: unknown keys {set(spec) - KNOWN_KEYS}"
+        if "compare_to" in spec:
+            assert spec["compare_to"] in cases and isinstance(spec.get("within_points"), (int, float)), where
         assert spec["status"] in STATUSES, where
         assert spec.get("description"), f"{where}: no description"
         assert set(spec.get("exports", [])) <= contract and set(spec.get("missing", [])) <= contract, where
