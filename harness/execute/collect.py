@@ -17,7 +17,7 @@ from harness.execute.untrusted import UntrustedDataError, copy_regular, integer,
 from harness.labs import LabSpec
 from harness.models import CallRecord, EpochLog, ErrorInfo, Export, FigureData, TraceEvent, TraceIntegrity
 
-MAX_MODEL_BYTES = 2 << 30
+MODEL_FILE_OVERHEAD = 32 << 20  # archive, configuration and HDF5 structure beyond the weights themselves
 _TRACE_KINDS = ("compile", "fit", "predict", "weights")
 
 
@@ -44,19 +44,30 @@ def exports_from_manifest(manifest: dict | None, export_dir: Path | None, lab: L
         if "source" in rec and rec["source"] != contract.name and contract.kind == "class_order":
             exp.data = {"value": exp.data, "source": str(rec["source"])[:100]}
         if contract.kind == "model" and rec.get("path") and export_dir is not None:
-            exp.path = _copy_model(export_dir, str(rec["path"]), artifacts, contract.name, exp)
+            exp.path = _copy_model(export_dir, str(rec["path"]), artifacts, contract.name, exp,
+                                   max_bytes=model_file_cap(lab))
         if contract.kind == "callable":
             calls = rec.get("calls") if isinstance(rec.get("calls"), list) else []
             exp.calls = [_call(c) for c in calls[:50] if isinstance(c, dict)]
     return out
 
 
-def _copy_model(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export) -> str | None:
+def model_file_cap(lab: LabSpec) -> int:
+    """The largest model file copied out of the sandbox for `lab`: its parameter bound in float32, plus overhead.
+
+    The file is the submission's: a sparse file of gigabytes costs the sandbox no disk
+    but would cost the grader a dense copy (and every later read of the results folder).
+    """
+    return lab.max_params * 4 + MODEL_FILE_OVERHEAD
+
+
+def _copy_model(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export, *,
+                max_bytes: int) -> str | None:
     # Only regular files directly inside the export folder; never a link out of it.
     src = export_dir / Path(name).name
     dest = artifacts / "exports" / f"{contract}.keras"
     try:
-        copy_regular(src, dest, max_bytes=MAX_MODEL_BYTES)
+        copy_regular(src, dest, max_bytes=max_bytes)
     except UntrustedDataError as exc:
         exp.error = f"exported model file: {exc}"
         return None
