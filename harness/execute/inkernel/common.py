@@ -60,6 +60,30 @@ def jsonable(value, depth=0, max_depth=6):
             return f"<{type(value).__name__}>"
 
 
+def object_tag(obj, prefix):
+    """A name for `obj` that no other object of this run gets: ``prefix-<random hex>``.
+
+    ``id()`` is reused as soon as an object is freed (a model rebuilt in a loop often
+    lands on the freed one's addresses), which would merge the records of two models
+    or variables. The tag is kept on the object with its id, so a copy of the object
+    (whose id differs) gets a tag of its own.
+    """
+    try:
+        kept = vars(obj).get("_labgrade_tag")
+    except TypeError:  # no __dict__
+        kept = None
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == id(obj):
+        return kept[1]
+    import os
+
+    tag = f"{prefix}-{os.urandom(6).hex()}"
+    try:
+        object.__setattr__(obj, "_labgrade_tag", (id(obj), tag))  # past Keras' attribute tracking
+    except Exception:
+        return f"{prefix}-{id(obj)}"
+    return tag
+
+
 def count_params(weights):
     """Number of scalars in a list of variables."""
     total = 0
@@ -128,4 +152,5 @@ def weights_state(model, salt):
     weights = list(getattr(model, "weights", []))[:5000]
     if not getattr(model, "trainable", True):
         frozen.update(id(w) for w in weights)
-    return [[f"var-{id(v)}", fingerprint_array(variable_values(v), salt), 0 if id(v) in frozen else 1] for v in weights]
+    return [[object_tag(v, "var"), fingerprint_array(variable_values(v), salt), 0 if id(v) in frozen else 1]
+            for v in weights]

@@ -47,7 +47,7 @@ def export(spec, outdir, ns):
     def layer_summary(layer, depth=0):
         # The object id tells a shared layer (B-on-A built on model A's layers) from a clone.
         rec = {"name": layer.name, "class": type(layer).__name__, "trainable": bool(layer.trainable),
-               "id": f"layer-{id(layer)}"}
+               "id": object_tag(layer, "layer")}  # noqa: F821 - common.py
         for attr in ("units", "rate", "filters"):
             if hasattr(layer, attr):
                 rec[attr] = jsonable(getattr(layer, attr))
@@ -69,7 +69,7 @@ def export(spec, outdir, ns):
         return count_params([w])  # noqa: F821 - common.py, same scope
 
     def model_summary(model):
-        summary = {"model_id": f"model-{id(model)}", "name": model.name, "class": type(model).__name__}
+        summary = {"model_id": object_tag(model, "model"), "name": model.name, "class": type(model).__name__}
         try:
             summary["input_shape"] = jsonable(getattr(model, "input_shape", None))
             summary["output_shape"] = jsonable(getattr(model, "output_shape", None))
@@ -81,7 +81,8 @@ def export(spec, outdir, ns):
             summary["non_trainable_params"] = int(sum(_size(w) for w in model.non_trainable_weights))
             # Which variables the saved file holds, in order: the grader fingerprints the file it
             # loads and compares each weight with what the trace saw for this variable.
-            summary["variables"] = [[f"var-{id(v)}", [int(d) for d in v.shape]] for v in model.weights][:5000]
+            summary["variables"] = [[object_tag(v, "var"), [int(d) for d in v.shape]]  # noqa: F821 - common.py
+                                    for v in model.weights][:5000]
         except Exception:
             pass
         return summary
