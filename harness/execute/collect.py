@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execute.channel import ChannelReport
+from harness.execute.consistency import contradictions
 from harness.execute.untrusted import UntrustedDataError, copy_regular, integer, number
 from harness.labs import LabSpec
 from harness.models import CallRecord, EpochLog, ErrorInfo, Export, FigureData, TraceEvent, TraceIntegrity
@@ -107,7 +108,8 @@ def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
 
     Returns:
         (trace, figures, problems): problems are inconsistencies between events (an epoch
-        of a fit that never started, an end without a start...).
+        of a fit that never started, an end without a start, and the contradictions of
+        `harness.execute.consistency`).
     """
     trace: list[TraceEvent] = []
     figures: list[FigureData] = []
@@ -172,6 +174,7 @@ def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
                                       how=str(ev.get("how", ""))[:20],
                                       axes=[a for a in _list(ev.get("axes"))[:16] if isinstance(a, dict)],
                                       suptitle=str(ev.get("suptitle", ""))[:200]))
+    problems += contradictions(trace)
     return trace, figures, problems
 
 
