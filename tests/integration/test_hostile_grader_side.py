@@ -19,6 +19,8 @@ import pytest
 
 from tests.integration.hostile_kit import (STUDENT_FILES, HostSecret, HostWatch, PeakRSS, files_containing, grade,
                                            needs_bwrap, render)
+from tests.integration.hostile_sources import (BLOWUP, CRAFTED, FIND_CHANNEL, FIND_SEND, HOSTILE_VALUES, LINGER,
+                                               NESTED_MARKDOWN, PIXEL_BOMB, PLAIN, RAW_SEND, SWAP_LOOP, planter)
 from tests.integration.nbfactory import notebook
 
 pytestmark = [needs_bwrap]
@@ -37,46 +39,7 @@ def _no_internal_error(folder: Path) -> None:
         assert "internal grader error" not in text and "internal check error" not in text, name
 
 
-PLAIN = """import keras
-keras.utils.set_random_seed(0)
-(x, y), _ = keras.datasets.fashion_mnist.load_data()
-x = x / 255.0
-model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dropout(0.2),
-                          keras.layers.Dense(32, activation='elu'), keras.layers.Dense(10, activation='softmax')])
-model.compile('adam', 'sparse_categorical_crossentropy', metrics=['accuracy'])
-history = model.fit(x[5000:7000], y[5000:7000], epochs=1, validation_data=(x[:1000], y[:1000]), verbose=0)
-"""
-
-
 # --- 1. Paths the submission controls ------------------------------------------------------------
-
-SWAP_LOOP = """import os, threading, time
-HOST = {host!r}
-BASES = (os.getcwd(), os.environ['HOME'], os.environ['TMPDIR'], os.path.abspath('../out'))
-# Many entries beside the swapped folders: a walk of such a folder takes milliseconds, which widens
-# the window between looking at an entry (a folder) and opening it (by then, a link).
-for base in BASES:
-    for j in range(1500):
-        open(os.path.join(base, f'pad{{j:04d}}'), 'w').close()
-
-def swap(real):
-    aside = real + '.aside'
-    os.makedirs(os.path.join(real, 'sub'), exist_ok=True)
-    while True:  # for the whole run: a real folder, then a link to a root-only host folder, in turn
-        try:
-            os.rename(real, aside)
-            os.symlink(HOST, real)
-            time.sleep(0.001)
-            os.unlink(real)
-            os.rename(aside, real)
-            time.sleep(0.001)
-        except OSError:
-            pass
-
-for base in BASES:
-    for i in range(2):
-        threading.Thread(target=swap, args=(os.path.join(base, f'swap{{i}}'),), daemon=True).start()
-"""
 
 
 def test_folders_swapped_for_links_during_the_run_never_lead_the_grader_to_host_files(tmp_path, data_root, secret):
@@ -93,19 +56,6 @@ def test_folders_swapped_for_links_during_the_run_never_lead_the_grader_to_host_
     render(folder)
     assert not files_containing(folder, secret.marker)
     _no_internal_error(folder)
-
-
-PIXEL_BOMB = """import struct, zlib
-def png(width, height):
-    def chunk(kind, data):
-        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF)
-    comp = zlib.compressobj(9)
-    row = b'\\\\x00' * (width + 1)
-    idat = b''.join(comp.compress(row) for _ in range(height)) + comp.flush()
-    return (b'\\\\x89PNG\\\\r\\\\n\\\\x1a\\\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0))
-            + chunk(b'IDAT', idat) + chunk(b'IEND', b''))
-bomb = png(13300, 13300)  # 177 million pixels, about 170 kB compressed
-"""
 
 
 def test_module_output_and_figure_files_replaced_by_links_fifos_and_huge_files(tmp_path, data_root, secret):
@@ -162,23 +112,8 @@ def test_kernel_log_cannot_be_replaced_and_is_read_capped(tmp_path, data_root, s
     _no_internal_error(folder)
 
 
-PLANTER = """import keras, os
-class Planted(keras.Sequential):
-    # The export calls model.save(path) inside the export folder the grader drew: this save plants instead.
-    def save(self, path, *args, **kwargs):
-        folder = os.path.dirname(path)
-{plant}
-model = Planted([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
-history = {{'loss': [1.0, 0.5]}}
-"""
-
-
-def _planter(plant: str) -> str:
-    return PLANTER.format(plant="\n".join("        " + line for line in plant.splitlines()))
-
-
 def test_export_manifest_replaced_by_a_link_to_a_host_file_is_ignored(tmp_path, data_root, secret):
-    nb = notebook(tmp_path / "manifestlink.ipynb", _planter(
+    nb = notebook(tmp_path / "manifestlink.ipynb", planter(
         f"os.symlink({str(secret.json)!r}, os.path.join(folder, 'manifest.json'))"))
     g, exe, folder = grade(nb, tmp_path / "out", data_root)
     assert exe.status == "ok", exe.status_detail
@@ -190,7 +125,7 @@ def test_export_manifest_replaced_by_a_link_to_a_host_file_is_ignored(tmp_path, 
 
 
 def test_export_manifest_replaced_by_a_fifo_does_not_hang_the_grader(tmp_path, data_root):
-    nb = notebook(tmp_path / "manifestfifo.ipynb", _planter("os.mkfifo(os.path.join(folder, 'manifest.json'))"))
+    nb = notebook(tmp_path / "manifestfifo.ipynb", planter("os.mkfifo(os.path.join(folder, 'manifest.json'))"))
     t0 = time.monotonic()
     g, exe, folder = grade(nb, tmp_path / "out", data_root, export_grace_s=10, total_timeout_s=120)
     assert time.monotonic() - t0 < 100
@@ -200,7 +135,7 @@ def test_export_manifest_replaced_by_a_fifo_does_not_hang_the_grader(tmp_path, d
 
 
 def test_exported_model_files_that_are_links_or_huge_are_not_copied(tmp_path, data_root, secret):
-    nb = notebook(tmp_path / "modelfiles.ipynb", _planter(
+    nb = notebook(tmp_path / "modelfiles.ipynb", planter(
         "if os.path.basename(path) == 'model.keras':\n"
         f"    os.symlink({str(secret.text)!r}, path)\n"
         "else:  # a 1.5 GB file that takes no disk (sparse): the sandbox's disk limit does not see it\n"
@@ -221,35 +156,6 @@ def test_exported_model_files_that_are_links_or_huge_are_not_copied(tmp_path, da
 
 
 # --- 2. The grader's memory and time ------------------------------------------------------------
-
-CRAFTED = """import json, keras, zipfile
-def layer(cls, **config):
-    return {'module': 'keras.layers', 'class_name': cls, 'config': {'name': cls.lower(), **config},
-            'registered_name': None}
-class Crafted(keras.Sequential):
-    # A 1 kB archive: its configuration declares `self.declared`, the weights file is empty.
-    def save(self, path, *args, **kwargs):
-        layers = [layer('InputLayer', batch_shape=[None, 28, 28, 1], dtype='float32'), self.declared]
-        cfg = {'module': 'keras', 'class_name': 'Sequential', 'registered_name': None,
-               'config': {'name': 'crafted', 'layers': layers}}
-        with zipfile.ZipFile(path, 'w') as zf:
-            zf.writestr('config.json', json.dumps(cfg))
-            zf.writestr('metadata.json', json.dumps({'keras_version': keras.__version__}))
-            zf.writestr('model.weights.h5', b'')
-model = Crafted([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
-model.declared = layer('Dense', units=10**9)
-model_no_dropout = Crafted([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
-model_no_dropout.declared = layer('Conv2D', filters=10**7, kernel_size=[3, 3])
-history = {'loss': [1.0]}
-"""
-# Small weights, passes every look at the archive, but predicting one batch of 1,000 images makes
-# a 5 GB tensor (each 28x28 image up-sampled to 1120x1120): only the worker's limits can stop it.
-BLOWUP = """import keras
-model = keras.Sequential([keras.Input((28, 28)), keras.layers.Reshape((28, 28, 1)),
-                          keras.layers.UpSampling2D(size=(40, 40)), keras.layers.GlobalAveragePooling2D(),
-                          keras.layers.Dense(10, activation='softmax')])
-history = {'loss': [1.0]}
-"""
 
 
 @pytest.fixture
@@ -308,18 +214,6 @@ def test_ten_pixel_bomb_pngs_are_neither_kept_nor_decoded_nor_embedded(tmp_path,
     assert rss.grew_mb < 150, f"the grader grew by {rss.grew_mb:.0f} MB"
     print(f"[measure] png bombs: grader +{rss.grew_mb:.0f} MB, render {times}")
     _no_internal_error(folder)
-
-
-NESTED_MARKDOWN = (
-    "> " * 100_000 + "deep quote",
-    "\n".join(">" * i + " line" for i in range(1, 1000)),
-    "\n".join("  " * i + "- item" for i in range(1000)),
-    "[" * 100_000 + "link" + "](x)" * 100,
-    "<div>" * 50_000 + "html",
-    "<b>" * 50_000 + "bold",
-    "*" * 50_000 + "a" + "*" * 50_000,
-    "## After the nested cells\n\nplain analysis words",
-)
 
 
 def test_deeply_nested_markdown_and_html_render_within_the_budget(tmp_path, data_root):
@@ -393,8 +287,8 @@ def test_filling_tmp_or_shm_counts_as_memory(tmp_path, data_root, where, memory_
     nb = notebook(tmp_path / "tmpfill.ipynb",
                   "history = {'loss': [1.0]}",
                   f"import time\nblock = b'0' * (1 << 20)\nwith open('{where}/fill.bin', 'wb') as fh:\n"
-                  "    for _ in range(2000):  # 100 MB/s: the watchdog polls 5 times a second\n        fh.write(block)\n"
-                  "        time.sleep(0.01)")
+                  # 100 MB/s: the watchdog polls 5 times a second, long before the tmpfs is full.
+                  "    for _ in range(2000):\n        fh.write(block)\n        time.sleep(0.01)")
     with PeakRSS() as rss:
         g, exe, folder = grade(nb, tmp_path / "out", data_root, memory_mb=memory_mb)
     assert exe.status == "memory", (exe.status, exe.status_detail, exe.code_cells[1].error)
@@ -404,21 +298,6 @@ def test_filling_tmp_or_shm_counts_as_memory(tmp_path, data_root, where, memory_
 
 
 # --- 4. Limits the submission would like to steer ------------------------------------------------
-
-FIND_CHANNEL = """import fcntl, os
-def channel_descriptors():
-    # Pipes this process may write into, other than its stdout and stderr: the trace channel.
-    found = []
-    for name in os.listdir('/proc/self/fd'):
-        fd = int(name)
-        try:
-            if fd > 2 and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:') and \\
-                    fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
-                found.append(fd)
-        except OSError:
-            pass
-    return found
-"""
 
 
 def test_forged_runner_replies_neither_extend_the_run_nor_hide_a_failure(tmp_path, data_root):
@@ -453,17 +332,6 @@ def test_forged_runner_replies_neither_extend_the_run_nor_hide_a_failure(tmp_pat
     _no_internal_error(folder)
 
 
-LINGER = """import atexit, threading, time
-def spin():
-    while True:
-        pass
-threading.Thread(target=spin, daemon=True).start()
-threading.Thread(target=lambda: time.sleep(10**6)).start()  # not a daemon: would keep a module's interpreter up
-atexit.register(lambda: time.sleep(10**6))
-history = {'loss': [1.0]}
-"""
-
-
 @pytest.mark.parametrize("kind", ["notebook", "module"])
 def test_threads_and_atexit_hooks_do_not_outlive_the_last_cell(tmp_path, data_root, kind):
     if kind == "notebook":
@@ -481,7 +349,7 @@ def test_threads_and_atexit_hooks_do_not_outlive_the_last_cell(tmp_path, data_ro
 
 
 def test_an_export_that_never_returns_ends_within_the_total_limit(tmp_path, data_root):
-    nb = notebook(tmp_path / "stuckexport.ipynb", _planter(
+    nb = notebook(tmp_path / "stuckexport.ipynb", planter(
         "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(10**6)"))
     t0 = time.monotonic()
     g, exe, folder = grade(nb, tmp_path / "out", data_root, total_timeout_s=60, export_grace_s=10)
@@ -492,16 +360,6 @@ def test_an_export_that_never_returns_ends_within_the_total_limit(tmp_path, data
 
 
 # --- 5. Hostile values ---------------------------------------------------------------------------
-
-DEEP = "deep = []\nnode = deep\nfor _ in range(100_000):\n    node.append([])\n    node = node[0]\n"
-HOSTILE_VALUES = {
-    "dropout": DEEP + "history = {'loss': [float('inf'), float('nan'), 1.0], 'accuracy': [10**5000],\n"
-                      "           'val_accuracy': deep}\nhistory_no_dropout = deep\n",
-    "cats-dogs": DEEP + "class_indices = {'cat': deep, 'dog': float('nan'), 'x' * 100: 10**5000}\n"
-                        "history = {'loss': [float('-inf')] * 100_000}\n",
-    "resnet50-top3": DEEP + "answers = iter([deep, [('n1', 'cat', float('nan')), ('n2', 'dog', 10**5000)]])\n"
-                            "def classify(img_path):\n    return next(answers, {'x': float('inf')})\n",
-}
 
 
 @pytest.mark.parametrize("lab", list(HOSTILE_VALUES))
@@ -518,13 +376,6 @@ def test_non_finite_huge_and_deep_exported_values_become_graded_results(tmp_path
         assert (folder / name).is_file()
     print(f"[measure] hostile values ({lab}): render {times}")
     _no_internal_error(folder)
-
-
-RAW_SEND = """ip = get_ipython()
-kernel = ip.kernel
-# Bytes go out as they are: the kernel's own serialiser (which would refuse these) is skipped.
-kernel.session.send(kernel.iopub_socket, 'display_data', content={payload}, parent=kernel.get_parent())
-"""
 
 
 @pytest.mark.parametrize("payload, expected", [
@@ -544,13 +395,6 @@ def test_crafted_kernel_messages_stop_that_submission_only(tmp_path, data_root, 
         assert exe.code_cells[2].status == "skipped"
     render(folder)
     _no_internal_error(folder)
-
-
-FIND_SEND = """import gc
-# The harness's own event writer, found among the objects of this process.
-send = next(o for o in gc.get_objects() if callable(o) and getattr(o, '__name__', '') == 'send'
-            and 'key' in getattr(getattr(o, '__code__', None), 'co_freevars', ()))
-"""
 
 
 def test_a_flood_of_authenticated_trace_events_is_bounded(tmp_path, data_root):
