@@ -169,6 +169,7 @@ def small_worker(monkeypatch):
     svc.close()
 
 
+@pytest.mark.slow  # three evaluation workers start (TensorFlow each), one is driven to its memory limit
 def test_crafted_model_archives_are_refused_or_contained_and_the_next_submission_is_graded(tmp_path, data_root,
                                                                                            small_worker):
     out = tmp_path / "out"
