@@ -8,7 +8,8 @@ contradict the record itself, which this module finds without any measurement:
   weight that changed between two recorded states changed outside every recorded
   call: assigned directly, or the record was made up);
 * compile counts: a fit's count of compile() calls of its model equals the compile
-  events recorded for that model before it;
+  events recorded for that model before it, and is not zero (Keras fits only
+  compiled models);
 * training: a fit that logged training steps changed some trainable weight (one whose
   trainable weights all stayed put trained nothing: a learning rate of 0, or a forged
   record of epochs that never ran).
@@ -60,7 +61,9 @@ def contradictions(trace: list[TraceEvent]) -> list[str]:
             if moved:
                 problems.append(f"{label} started from weights no recorded step produced ({len(moved)} changed "
                                 f"since their last record, e.g. {', '.join(moved[:MAX_LISTED])})")
-            if ev.complete and not ev.error and ev.compile_count != compiles.get(ev.model_id, 0):
+            if ev.complete and not ev.error and not compiles.get(ev.model_id):  # Keras refuses to fit it
+                problems.append(f"{label} trained a model that was never compiled")
+            elif ev.complete and not ev.error and ev.compile_count != compiles.get(ev.model_id, 0):
                 problems.append(f"{label} counts {ev.compile_count} compile() call(s) of its model, but "
                                 f"{compiles.get(ev.model_id, 0)} were recorded before it")
             if (ev.complete and not ev.error and _steps(ev) > 0 and not ev.stale_trainable

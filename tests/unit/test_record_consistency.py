@@ -41,6 +41,11 @@ def test_compile_counts_must_match_the_recorded_compiles():
     assert "counts 1 compile() call(s)" in problem and "2 were recorded" in problem
 
 
+def test_a_fit_of_a_model_never_compiled_is_a_contradiction():
+    (problem,) = contradictions([_fit(1, {"w": "a"}, {"w": "b"}, model="model-x", compiles=0)])
+    assert "never compiled" in problem
+
+
 def test_a_fit_that_trained_nothing_is_a_contradiction_unless_everything_was_frozen():
     sham = [_compile(1), _fit(2, {"w": "a"}, {"w": "a"})]
     assert "changed none of its trainable weights" in contradictions(sham)[0]
