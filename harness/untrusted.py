@@ -145,11 +145,20 @@ def copy_regular(src: str | Path, dest: Path, *, max_bytes: int) -> int:
     return total
 
 
-def parse_json(data: bytes | str, *, what: str = "data") -> Any:
+def parse_json(data: bytes | str, *, what: str = "data", max_nodes: int | None = None) -> Any:
     """Parses JSON from the sandbox and sanitises it (see `sanitize`).
 
     Raises:
-        UntrustedDataError: not JSON, nested too deep for the parser, or an integer too long to read.
+        UntrustedDataError: not JSON, nested too deeply for the parser, or an integer too long to read.
+    """
+    return parse_json_counted(data, what=what, max_nodes=max_nodes)[0]
+
+
+def parse_json_counted(data: bytes | str, *, what: str = "data", max_nodes: int | None = None) -> tuple[Any, int]:
+    """`parse_json`, also returning how many values the sanitised copy holds (what keeping it costs).
+
+    Raises:
+        UntrustedDataError: as `parse_json`.
     """
     try:
         raw = json.loads(data, parse_constant=lambda name: None)
@@ -157,7 +166,7 @@ def parse_json(data: bytes | str, *, what: str = "data") -> Any:
         raise UntrustedDataError(f"{what}: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:  # includes integers beyond Python's digit limit
         raise UntrustedDataError(f"{what}: not valid JSON ({str(exc)[:120]})") from None
-    return sanitize(raw)
+    return sanitize_counted(raw, max_nodes=max_nodes)
 
 
 def load_json_file(path: str | Path, *, max_bytes: int) -> Any:
@@ -166,15 +175,25 @@ def load_json_file(path: str | Path, *, max_bytes: int) -> Any:
 
 
 def sanitize(value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS,
-             max_string: int = MAX_STRING) -> Any:
+             max_string: int = MAX_STRING, max_nodes: int | None = None) -> Any:
     """A copy of a JSON-like value that every later step can handle.
 
     Non-finite floats become None; integers beyond 64 bits become floats (None when not
     finite); strings are cut at `max_string`; containers keep their first `max_items`
-    entries; anything deeper than `max_depth` becomes the string ``"[too deep]"``;
-    keys become strings. Iterative, so no recursion limit applies to hostile input.
+    entries; anything deeper than `max_depth` becomes the string ``"[too deep]"``; past
+    `max_nodes` values in all (default ``50 * max_items``), containers become
+    ``"[too large]"`` and scalars None; keys become strings. Iterative, so no recursion
+    limit applies to hostile input.
     """
-    budget = [max_items * 50]  # total nodes across the whole value
+    return sanitize_counted(value, max_depth=max_depth, max_items=max_items, max_string=max_string,
+                            max_nodes=max_nodes)[0]
+
+
+def sanitize_counted(value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS,
+                     max_string: int = MAX_STRING, max_nodes: int | None = None) -> tuple[Any, int]:
+    """`sanitize`, also returning the number of values (containers and scalars) copied (`max_nodes` at most)."""
+    limit = max_items * 50 if max_nodes is None else max_nodes
+    nodes = 0
 
     def scalar(v: Any) -> Any:
         if v is None or isinstance(v, bool):
@@ -197,11 +216,14 @@ def sanitize(value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITE
     stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]  # (source, parent, key, depth)
     while stack:
         src, parent, key, depth = stack.pop()
-        budget[0] -= 1
-        if isinstance(src, dict):
-            if depth >= max_depth or budget[0] < 0:
-                parent[key] = "[too deep]" if depth >= max_depth else "[too large]"
-                continue
+        container = isinstance(src, (dict, list, tuple))
+        if nodes >= limit:  # what keeping it costs is bounded, whatever the shape
+            parent[key] = "[too large]" if container else None
+            continue
+        nodes += 1
+        if container and depth >= max_depth:
+            parent[key] = "[too deep]"
+        elif isinstance(src, dict):
             out: dict[str, Any] = {}
             parent[key] = out
             for k, v in list(src.items())[:max_items]:
@@ -209,9 +231,6 @@ def sanitize(value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITE
                 out[sk[:1000]] = None
                 stack.append((v, out, sk[:1000], depth + 1))
         elif isinstance(src, (list, tuple)):
-            if depth >= max_depth or budget[0] < 0:
-                parent[key] = "[too deep]" if depth >= max_depth else "[too large]"
-                continue
             items = list(src[:max_items])
             lst: list[Any] = [None] * len(items)
             parent[key] = lst
@@ -219,7 +238,7 @@ def sanitize(value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITE
                 stack.append((v, lst, i, depth + 1))
         else:
             parent[key] = scalar(src)
-    return root[0]
+    return root[0], nodes
 
 
 def number(value: Any, *, low: float = -math.inf, high: float = math.inf) -> float | None:

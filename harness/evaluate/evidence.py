@@ -8,26 +8,19 @@ the model file it loaded and compares them with the state the record claims:
   a fit, or a traced ``set_weights``/``load_weights``/``load_model``);
 * weights a fit recorded as frozen must not have changed during that fit;
 * a history counts only when a recorded fit logged the same values (`harness.evaluate.histories`).
+
+Contradictions inside the record itself (`harness.execute.consistency`: a fit starting
+from weights nothing recorded produced, compile counts that do not add up, a fit that
+logged training and changed nothing) are integrity problems of the execution, found
+when the trace is assembled; they make every model's evidence ``unverified``.
 """
 
 from __future__ import annotations
 
+from harness.execute.consistency import changed, frozen_violations
 from harness.models import Execution, ModelEvidence, ModelFacts, TraceEvent
 
-
-def frozen_violations(fit: TraceEvent) -> list[str]:
-    """Variables recorded as frozen at the start of `fit` whose fingerprint changed by its end."""
-    end = {v[0]: v[1] for v in fit.weights_end}
-    return [v[0] for v in fit.weights_start if v[2] == 0 and v[0] in end and end[v[0]] != v[1]]
-
-
-def changed(fit: TraceEvent) -> int:
-    """How many trainable weights changed during `fit` (0: the fit trained nothing).
-
-    Weights created during the fit (layers built on the first batch) count as changed.
-    """
-    start = {v[0]: v[1] for v in fit.weights_start}
-    return sum(1 for v in fit.weights_end if v[2] == 1 and start.get(v[0]) != v[1])
+__all__ = ["changed", "cross_check", "frozen_violations", "last_states"]
 
 
 def last_states(trace: list[TraceEvent]) -> dict[str, tuple[str, TraceEvent]]:

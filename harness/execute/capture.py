@@ -9,6 +9,8 @@ import io
 import re
 from pathlib import Path
 
+from PIL import Image
+
 from harness.models import ErrorInfo, Figure
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -92,8 +94,6 @@ def save_png(data: bytes | str, *, cell_index: int, number: int, dest_dir: Path,
         return None  # not decodable within the pixel cap: not kept, not a figure
     blank = False
     try:
-        from PIL import Image
-
         with Image.open(io.BytesIO(data)) as img:
             extrema = img.convert("RGB").getextrema()
             blank = all(lo == hi for lo, hi in extrema)

@@ -6,6 +6,12 @@ writer never blocks on a slow grader and a flood costs the grader nothing beyond
 caps. The first line announces the channel key; every later line carries a MAC and a
 sequence number. Lines that fail either are kept out of the trace and recorded as
 integrity problems: the trace is evidence the grader cross-checks, never truth.
+
+The submission can reach the in-sandbox writer (a closure is an object like any
+other), so even authenticated events are hostile input: what the grader keeps of them
+is bounded in bytes, in events and in parsed values (a 3-byte ``{},`` becomes a
+64-byte dict), and going past a bound is itself an integrity problem. The runner's
+replies are kept past the event cap, so a flood cannot make the grader miss them.
 """
 
 from __future__ import annotations
@@ -18,11 +24,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.untrusted import UntrustedDataError, parse_json
+from harness.untrusted import UntrustedDataError, parse_json, parse_json_counted
 
 MAX_LINE = 4 << 20
-MAX_TOTAL = 256 << 20
-MAX_EVENTS = 60_000
+MAX_TOTAL = 64 << 20
+MAX_EVENTS = 30_000
+EVENT_NODES = 300_000  # values kept per event (the largest figure the trace describes holds about 260,000)
+TOTAL_NODES = 1_000_000  # values kept for the whole run (ordinary traces hold a few thousand)
+CONTROL = ("ready", "cell-done", "export-done")  # the runner's replies: kept past MAX_EVENTS
+MAX_CONTROL = 20_000
 
 
 @dataclass
@@ -58,6 +68,8 @@ class TraceChannel:
         self.report = ChannelReport()
         self._key: bytes | None = None
         self._next_seq = 0
+        self._nodes = 0
+        self._control = 0
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="labgrade-trace-channel", daemon=True)
         self._closed = False
@@ -122,9 +134,8 @@ class TraceChannel:
                     break
                 self.report.bytes_read += len(block)
                 if self.report.bytes_read > MAX_TOTAL:
-                    if "flood" not in " ".join(self.report.problems):
-                        self._problem(f"more than {MAX_TOTAL >> 20} MB on the trace channel: the rest was dropped "
-                                      "(flood)")
+                    self._problem_once("flood", f"more than {MAX_TOTAL >> 20} MB on the trace channel: the rest was "
+                                                "dropped (flood)")
                     continue
                 buf += block
                 while True:
@@ -150,6 +161,11 @@ class TraceChannel:
         if len(self.report.problems) < 50:
             self.report.problems.append(text)
 
+    def _problem_once(self, tag: str, text: str) -> None:
+        """Records a problem whose text contains `tag`, unless one already does."""
+        if not any(tag in p for p in self.report.problems):
+            self._problem(text)
+
     def _line(self, line: bytes) -> None:
         mac, sep, body = line.partition(b" ")
         if not sep:
@@ -167,7 +183,7 @@ class TraceChannel:
                           "harness's trace)")
             return
         try:
-            ev = parse_json(body, what="trace event")
+            ev, nodes = parse_json_counted(body, what="trace event", max_nodes=EVENT_NODES)
         except UntrustedDataError as exc:
             self._problem(str(exc))
             return
@@ -181,11 +197,21 @@ class TraceChannel:
                 self._next_seq = seq + 1
             return
         self._next_seq += 1
+        if nodes >= EVENT_NODES:
+            self._problem_once("too large", f"a trace event holding more than {EVENT_NODES} values was cut (too large)")
         with self._cond:
-            if len(self.report.events) < MAX_EVENTS:
+            control = ev["t"] in CONTROL and self._control < MAX_CONTROL
+            if control:
+                self._control += 1
                 self.report.events.append(ev)
-            elif "too many" not in " ".join(self.report.problems):
-                self._problem(f"more than {MAX_EVENTS} trace events: the rest was dropped")
+            elif len(self.report.events) >= MAX_EVENTS:
+                self._problem_once("too many", f"more than {MAX_EVENTS} trace events: the rest was dropped (too many)")
+            elif self._nodes + nodes > TOTAL_NODES:
+                self._problem_once("too big", f"the trace held more than {TOTAL_NODES} values: the rest was dropped "
+                                              "(too big)")
+            else:
+                self._nodes += nodes
+                self.report.events.append(ev)
             self._cond.notify_all()
 
     def _hello(self, mac: bytes, body: bytes) -> None:

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.execute.channel import ChannelReport
+from harness.execute.consistency import contradictions
 from harness.untrusted import UntrustedDataError, copy_regular, integer, number
 from harness.labs import LabSpec
 from harness.models import CallRecord, EpochLog, ErrorInfo, Export, FigureData, TraceEvent, TraceIntegrity
 
-MAX_MODEL_BYTES = 2 << 30
+MODEL_FILE_OVERHEAD = 32 << 20  # archive, configuration and HDF5 structure beyond the weights themselves
+# Fit calls kept in the trace: checks match histories against fits pairwise, so a forged flood of
+# fits would make grading and reports quadratic. Real notebooks make a few dozen at most.
+MAX_FITS = 1000
 _TRACE_KINDS = ("compile", "fit", "predict", "weights")
 
 
@@ -44,19 +48,30 @@ def exports_from_manifest(manifest: dict | None, export_dir: Path | None, lab: L
         if "source" in rec and rec["source"] != contract.name and contract.kind == "class_order":
             exp.data = {"value": exp.data, "source": str(rec["source"])[:100]}
         if contract.kind == "model" and rec.get("path") and export_dir is not None:
-            exp.path = _copy_model(export_dir, str(rec["path"]), artifacts, contract.name, exp)
+            exp.path = _copy_model(export_dir, str(rec["path"]), artifacts, contract.name, exp,
+                                   max_bytes=model_file_cap(lab))
         if contract.kind == "callable":
             calls = rec.get("calls") if isinstance(rec.get("calls"), list) else []
             exp.calls = [_call(c) for c in calls[:50] if isinstance(c, dict)]
     return out
 
 
-def _copy_model(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export) -> str | None:
+def model_file_cap(lab: LabSpec) -> int:
+    """The largest model file copied out of the sandbox for `lab`: its parameter bound in float32, plus overhead.
+
+    The file is the submission's: a sparse file of gigabytes costs the sandbox no disk
+    but would cost the grader a dense copy (and every later read of the results folder).
+    """
+    return lab.max_params * 4 + MODEL_FILE_OVERHEAD
+
+
+def _copy_model(export_dir: Path, name: str, artifacts: Path, contract: str, exp: Export, *,
+                max_bytes: int) -> str | None:
     # Only regular files directly inside the export folder; never a link out of it.
     src = export_dir / Path(name).name
     dest = artifacts / "exports" / f"{contract}.keras"
     try:
-        copy_regular(src, dest, max_bytes=MAX_MODEL_BYTES)
+        copy_regular(src, dest, max_bytes=max_bytes)
     except UntrustedDataError as exc:
         exp.error = f"exported model file: {exc}"
         return None
@@ -93,12 +108,14 @@ def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
 
     Returns:
         (trace, figures, problems): problems are inconsistencies between events (an epoch
-        of a fit that never started, an end without a start...).
+        of a fit that never started, an end without a start, and the contradictions of
+        `harness.execute.consistency`).
     """
     trace: list[TraceEvent] = []
     figures: list[FigureData] = []
     problems: list[str] = []
     fits: dict[int, TraceEvent] = {}
+    dropped: set[int] = set()  # fit numbers past MAX_FITS: their epochs and ends are dropped with them
 
     def cell(raw: Any) -> int:
         idx = integer(raw, low=-1, high=10**6)
@@ -110,6 +127,15 @@ def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
     for ev in events:
         kind = ev.get("t")
         seq = integer(ev.get("seq"), low=0) or 0
+        if kind == "fit" and len(fits) >= MAX_FITS:
+            fit_no = integer(ev.get("fit"), low=0)
+            if fit_no is not None:
+                dropped.add(fit_no)
+            if len(dropped) == 1:
+                problems.append(f"more than {MAX_FITS} fit calls were recorded: the rest were dropped from the trace")
+            continue
+        if kind in ("epoch", "fit-end") and integer(ev.get("fit"), low=0) in dropped:
+            continue
         if kind in _TRACE_KINDS:
             te = _event(kind, ev, seq, cell(ev.get("cell_index")))
             trace.append(te)
@@ -148,6 +174,7 @@ def trace_from_events(events: list[dict], cell_of_count: dict[int, int] | None
                                       how=str(ev.get("how", ""))[:20],
                                       axes=[a for a in _list(ev.get("axes"))[:16] if isinstance(a, dict)],
                                       suptitle=str(ev.get("suptitle", ""))[:200]))
+    problems += contradictions(trace)
     return trace, figures, problems
 
 

@@ -4,8 +4,11 @@ Transport only: the grader drives the runner (``inkernel/modrunner.py``) in lock
 over a command pipe and reads its replies on the trace channel. Every time limit is
 measured on the grader's clock from the moment a command is sent; the runner's
 replies (status, duration) are marked as reported by the submission and never lift a
-limit. After the export, the process tree is killed at once: threads and atexit hooks
-do not extend a run.
+limit. The submission can reach the runner's reply function, so a reply can be forged;
+the runner answers each command exactly once, so a second reply to one command, or a
+reply to a command never sent, is recorded as an integrity problem and the cell keeps
+the worse of its replies. After the export, the process tree is killed at once:
+threads and atexit hooks do not extend a run.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from harness.models import Cell, ErrorInfo
 
 INTERRUPT_GRACE_S = 10.0
 MAX_CELL_OUTPUT = 256 * 1024
+_SEVERITY = {"ok": 0, "error": 1, "timeout": 2}
 MAX_FIGURE_FILE = capture.MAX_FIGURE_BYTES
 
 
@@ -75,6 +79,7 @@ def run(req: RunRequest) -> EngineResult:
     reader.start()
     watchdog = Watchdog(proc.pid, limits=limits, workspace=ws.root, deadline=clock.watchdog_deadline())
     watchdog.start()
+    issued: dict[str, int | str] = {}  # token -> the cell index (or "export") it was sent for
     try:
         ready = channel.wait_for(lambda e: e.get("t") == "ready", timeout=limits.startup_timeout_s)
         channel.seal_hello()
@@ -83,9 +88,9 @@ def run(req: RunRequest) -> EngineResult:
             result.status = "killed"
             result.detail = "the Python process did not start its cells (it died or hung during start-up)"
         else:
-            stop = _run_cells(commands, channel, proc, watchdog, result, clock, req)
+            stop = _run_cells(commands, channel, proc, watchdog, result, clock, req, issued)
             if stop is None and proc.poll() is None:
-                _export(commands, channel, result, clock, req)
+                _export(commands, channel, result, clock, req, issued)
     finally:
         watchdog.stop()
         watchdog.kill_tree()
@@ -99,6 +104,7 @@ def run(req: RunRequest) -> EngineResult:
             watchdog.kill_tree()
         reader.join(timeout=5)
         result.channel = channel.close()
+    result.channel.problems.extend(forged_replies(result.channel.events, issued, result.cells))
     _fill_outputs(result.cells, req)
     result.figures = _figures(req)
     result.stdout += capture.strip_chatter(b"".join(stdout_chunks).decode("utf-8", "replace"))
@@ -109,7 +115,7 @@ def run(req: RunRequest) -> EngineResult:
 
 
 def _run_cells(commands, channel: TraceChannel, proc, watchdog: Watchdog, result: EngineResult, clock: Clock,
-               req: RunRequest) -> str | None:
+               req: RunRequest, issued: dict[str, int | str]) -> str | None:
     code = [c for c in result.cells if c.cell_type == "code"]
     stop: str | None = None
     for n, cell in enumerate(code, 1):
@@ -124,6 +130,7 @@ def _run_cells(commands, channel: TraceChannel, proc, watchdog: Watchdog, result
         if req.progress:
             req.progress(f"cell {n}/{len(code)}")
         token = os.urandom(8).hex()
+        issued[token] = cell.index
         limit = clock.cell_timeout()
         mark = channel.count
         t0 = time.monotonic()
@@ -161,9 +168,11 @@ def _run_cells(commands, channel: TraceChannel, proc, watchdog: Watchdog, result
     return stop
 
 
-def _export(commands, channel: TraceChannel, result: EngineResult, clock: Clock, req: RunRequest) -> None:
+def _export(commands, channel: TraceChannel, result: EngineResult, clock: Clock, req: RunRequest,
+            issued: dict[str, int | str]) -> None:
     outdir = req.ws.new_export_dir()
     token = os.urandom(8).hex()
+    issued[token] = "export"
     mark = channel.count
     try:
         commands.write(json.dumps({"cmd": "export", "spec": req.export_spec, "outdir": str(outdir),
@@ -187,6 +196,42 @@ def _wait_reply(channel: TraceChannel, proc, kind: str, token: str, timeout: flo
             return ev
         if left <= 0 or (proc is not None and proc.poll() is not None):
             return channel.wait_for(lambda e: e.get("t") == kind and e.get("token") == token, timeout=0.2, start=mark)
+
+
+def forged_replies(events: list[dict], issued: dict[str, int | str], cells: list[Cell]) -> list[str]:
+    """Replies the runner cannot have sent, as integrity problems; cells take the worse of their replies.
+
+    The runner answers each command exactly once. A second reply to one command (the
+    submission answered first, then the runner did), or a reply to a command the grader
+    never sent, was written by the submission. The grader applied the first reply it
+    saw; a cell with several gets the worst status among them (a failure is never
+    hidden by a forged "ok").
+    """
+    replies: dict[str, list[dict]] = {}
+    problems: list[str] = []
+    for ev in events:
+        if ev.get("t") not in ("cell-done", "export-done"):
+            continue
+        token = ev.get("token")
+        if not isinstance(token, str) or token not in issued:
+            problems.append(f"a forged reply (event {ev.get('seq')}) answers no command the grader sent")
+            continue
+        replies.setdefault(token, []).append(ev)
+    by_index = {c.index: c for c in cells}
+    for token, evs in replies.items():
+        if len(evs) < 2:
+            continue
+        target = issued[token]
+        what = "the export" if target == "export" else f"cell {target}"
+        problems.append(f"{len(evs)} replies to the grader's command for {what}: all but one were forged by the "
+                        "submission")
+        cell = by_index.get(target) if isinstance(target, int) else None
+        if cell is None:
+            continue
+        worst = max(evs, key=lambda e: _SEVERITY.get(e.get("status"), 1))
+        if _SEVERITY.get(worst.get("status"), 1) > _SEVERITY.get(cell.status, 0):
+            _apply_reply(cell, worst)
+    return problems[:20]
 
 
 def _apply_reply(cell: Cell, reply: dict) -> None:

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import psutil
+
 from harness.errors import INSTALL_BWRAP, SandboxUnavailable
 from harness.execute.limits import Limits
 from harness.execute.workspace import Workspace
@@ -365,8 +367,6 @@ def _current_processes(uid: int) -> int:
     """Threads already owned by `uid` (RLIMIT_NPROC counts them all)."""
     if uid == os.geteuid():
         try:
-            import psutil
-
             return sum(p.info["num_threads"] or 0 for p in psutil.process_iter(["uids", "num_threads"])
                        if p.info["uids"] and p.info["uids"].real == uid)
         except Exception:

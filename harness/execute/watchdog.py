@@ -13,6 +13,7 @@ import stat
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -20,6 +21,8 @@ from harness.execute.limits import Limits
 
 DISK_EVERY_S = 1.0
 MAX_FILES = 200_000
+MAX_DEPTH = 200  # folder levels walked; deeper nesting is itself a violation (it would hide files)
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _proportional_rss(proc: psutil.Process) -> int:
@@ -43,28 +46,61 @@ def _proportional_rss(proc: psutil.Process) -> int:
         return 0
 
 
-def disk_usage(root: Path, *, max_files: int = MAX_FILES) -> tuple[int, int]:
-    """Bytes allocated and entries under `root`, never following links (stops counting at `max_files`)."""
-    total, entries = 0, 0
-    stack = [str(root)]
-    while stack and entries < max_files:
-        path = stack.pop()
-        try:
-            with os.scandir(path) as it:
-                for entry in it:
-                    entries += 1
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    total += info.st_blocks * 512
-                    if stat.S_ISDIR(info.st_mode):
-                        stack.append(entry.path)
-                    if entries >= max_files:
-                        break
-        except OSError:
-            continue
-    return total, entries
+def disk_usage(root: Path, *, max_files: int = MAX_FILES, max_depth: int = MAX_DEPTH) -> tuple[int, int, bool]:
+    """Bytes allocated and entries under `root`, and whether folders went deeper than `max_depth`.
+
+    The submission may swap any folder for a link while this runs (it is running), so
+    nothing is opened by path: each folder is opened relative to its parent's descriptor
+    with ``O_NOFOLLOW`` (a folder swapped for a link fails to open and is not entered),
+    and entries are examined relative to the open folder. Counting stops at `max_files`.
+    """
+    total, entries, too_deep = 0, 0, False
+    try:
+        top = os.open(root, _DIR_FLAGS)
+    except OSError:
+        return 0, 0, False
+    stack: list[tuple[int, Any]] = []  # (folder descriptor, its scandir iterator), one per level
+    try:
+        stack.append((top, os.scandir(top)))
+    except OSError:
+        os.close(top)
+        return 0, 0, False
+    try:
+        while stack and entries < max_files:
+            fd, it = stack[-1]
+            try:
+                entry = next(it, None)
+            except OSError:
+                entry = None
+            if entry is None:
+                stack.pop()
+                it.close()
+                os.close(fd)
+                continue
+            entries += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += info.st_blocks * 512
+            if not stat.S_ISDIR(info.st_mode):
+                continue
+            if len(stack) >= max_depth:
+                too_deep = True
+                continue
+            try:
+                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:  # gone, or swapped for a link since it was listed: not followed
+                continue
+            try:
+                stack.append((child, os.scandir(child)))
+            except OSError:
+                os.close(child)
+    finally:
+        for fd, it in stack:
+            it.close()
+            os.close(fd)
+    return total, entries, too_deep
 
 
 def _tmpfs_used(pids: list[int]) -> int:
@@ -159,13 +195,15 @@ class Watchdog(threading.Thread):
                 self._check_disk()
 
     def _check_disk(self) -> None:
-        used, entries = disk_usage(self.workspace)
+        used, entries, too_deep = disk_usage(self.workspace)
         self._next_disk = time.monotonic() + DISK_EVERY_S
         self.peak_disk_mb = max(self.peak_disk_mb, used / 2**20)
         if used > self.disk_mb << 20:
             self._trip("disk", f"the files it wrote take {used >> 20} MB of disk (limit {self.disk_mb} MB)")
         elif entries >= MAX_FILES:
             self._trip("disk", f"it created more than {MAX_FILES} files")
+        elif too_deep:
+            self._trip("disk", f"it created folders nested more than {MAX_DEPTH} levels deep")
 
     def _trip(self, reason: str, detail: str) -> None:
         if self.reason is None:

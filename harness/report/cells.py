@@ -4,7 +4,9 @@ A code cell that displayed figures is paired with the markdown cells that come
 after it (up to the next code cell): the written analysis sits next to the graphs
 and results it discusses, which is also how the analysis check counts "a comment
 after every figure". Outputs are cleaned (ANSI codes, carriage-return progress bars)
-and capped; the full text stays in ``notebook.html`` and ``execution.json``.
+and capped; the full text stays in ``notebook.html`` and ``execution.json``. Markdown
+is rendered within a time budget (`RENDER_BUDGET_S`): once it is spent, the remaining
+markdown cells are shown as plain text.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from markupsafe import Markup
 from harness.models import Cell, Execution
 from harness.report.images import ImageBudget
 from harness.report.markdown import render_markdown
+from harness.report.sanitize import budget_spent, plain_block, render_budget
 
+RENDER_BUDGET_S = 5.0
 MAX_OUTPUT = 6000
 MAX_SOURCE = 20000
 MAX_TRACEBACK = 4000
@@ -116,7 +120,11 @@ def _code_view(cell: Cell, figures: list[FigureView]) -> CellView:
 
 def _text_view(cell: Cell) -> CellView:
     if cell.cell_type == "markdown":
-        return CellView(index=cell.index, kind="markdown", html=render_markdown(cap(cell.source, MAX_SOURCE)[0]))
+        source = cap(cell.source, MAX_SOURCE)[0]
+        if budget_spent():
+            return CellView(index=cell.index, kind="markdown",
+                            html=Markup(plain_block(source, "the report's rendering time budget was spent")))
+        return CellView(index=cell.index, kind="markdown", html=render_markdown(source))
     return CellView(index=cell.index, kind="raw", source=cap(cell.source, MAX_SOURCE)[0])
 
 
@@ -130,13 +138,20 @@ def figure_views(exe: Execution, folder: Path, budget: ImageBudget) -> dict[int,
     return views
 
 
-def walkthrough(exe: Execution, figures: dict[int, FigureView]) -> tuple[list[Block], list[FigureView]]:
+def walkthrough(exe: Execution, figures: dict[int, FigureView], *,
+                budget_s: float = RENDER_BUDGET_S) -> tuple[list[Block], list[FigureView]]:
     """The walk-through blocks, and the figures no cell claims (shown after them).
 
     Args:
         exe: the execution.
         figures: `figure_views` of it.
+        budget_s: rendering time after which markdown cells are shown as plain text.
     """
+    with render_budget(budget_s):
+        return _walk(exe, figures)
+
+
+def _walk(exe: Execution, figures: dict[int, FigureView]) -> tuple[list[Block], list[FigureView]]:
     claimed: set[int] = set()
     blocks: list[Block] = []
     cells = exe.cells

@@ -3,18 +3,22 @@
 A report must be one file that opens offline and survives being attached to an
 LMS, so figures travel inside it, base64-encoded. To keep a typical report under
 2 MB, each figure wider than `MAX_WIDTH` or heavier than `PER_IMAGE` is downscaled,
-and once the page's budget is spent the remaining figures are left out with a note
-(they stay in ``figures/`` and in ``notebook.html``). Only PNG and JPEG files that
-lie inside the submission's folder are read: a path in ``execution.json`` that
-points elsewhere (``../../etc``) or a file that is not an image is refused.
+and once the page's budget (bytes, or time) is spent the remaining figures are left
+out with a note (they stay in ``figures/`` and in ``notebook.html``). Only PNG and
+JPEG files that lie inside the submission's folder are read: a path in
+``execution.json`` that points elsewhere (``../../etc``) or a file that is not an
+image is refused. An image is never decoded beyond `MAX_DECODE_PIXELS`.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -22,6 +26,8 @@ TOTAL_BUDGET = 1_400_000  # bytes of base64 text per page
 PER_IMAGE = 400_000  # raw bytes before a figure is downscaled
 MAX_WIDTH = 1400  # pixels before a figure is downscaled
 MAX_FILE = 20_000_000  # never read more than this from one file
+MAX_DECODE_PIXELS = 4096 * 4096  # larger images are not decoded (not downscaled, so usually left out)
+TIME_BUDGET_S = 5.0  # seconds of reading and downscaling per page
 
 
 @dataclass
@@ -46,10 +52,13 @@ class ImageBudget:
         total: budget for the page, in bytes of base64 text.
         per_image: figures larger than this (raw bytes) are downscaled first.
         max_width: figures wider than this are downscaled first.
+        seconds: time for reading and downscaling, counted from creation.
     """
 
-    def __init__(self, *, total: int = TOTAL_BUDGET, per_image: int = PER_IMAGE, max_width: int = MAX_WIDTH):
+    def __init__(self, *, total: int = TOTAL_BUDGET, per_image: int = PER_IMAGE, max_width: int = MAX_WIDTH,
+                 seconds: float = TIME_BUDGET_S):
         self.total, self.per_image, self.max_width = total, per_image, max_width
+        self.deadline = time.monotonic() + seconds
         self.spent = 0
         self.left_out = 0
 
@@ -61,6 +70,9 @@ class ImageBudget:
             relative: the path recorded in ``execution.json``.
             width: the width recorded with the figure (pixels), if known.
         """
+        if self.total - self.spent < 1000 or time.monotonic() > self.deadline:
+            self.left_out += 1
+            return InlineImage(None, "left out: the report's image budget is spent (see notebook.html or figures/)")
         data, problem = _read_image(Path(folder), relative)
         if data is None:
             return InlineImage(None, problem)
@@ -100,9 +112,10 @@ def _read_image(folder: Path, relative: str) -> tuple[bytes | None, str]:
 def _downscale(data: bytes, max_width: int, target: int) -> bytes | None:
     """A smaller encoding of `data` (narrower and/or palette PNG, else JPEG); None on failure."""
     try:
-        from PIL import Image
-
         with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_DECODE_PIXELS:
+                return None
+            img.draft("RGB", (max_width, max_width))  # JPEG: decode at a reduced scale when it can
             img.load()
             if img.width > max_width:
                 img = img.resize((max_width, max(1, round(img.height * max_width / img.width))))

@@ -154,6 +154,41 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_CONTAINER = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))")
+
+
+def markdown_depth(text: str, *, stop: int = 64) -> int:
+    """How deeply block containers (quotes, lists) nest in markdown `text`: a linear estimate.
+
+    Per line: each ``>`` or list marker at its start opens a level, and so does every
+    two columns of indentation before or between them. Stops counting past `stop`.
+    """
+    deepest = 0
+    for line in str(text).splitlines():
+        depth, i, n = 0, 0, len(line)
+        while i < n and depth <= stop:
+            ch = line[i]
+            if ch == " ":
+                j = i
+                while j < n and line[j] == " ":
+                    j += 1
+                depth += (j - i) // 2
+                i = j
+            elif ch == "\t":
+                depth += 2
+                i += 1
+            else:
+                match = _CONTAINER.match(line, i)
+                if match is None:
+                    break
+                depth += 1
+                i = match.end()
+        deepest = max(deepest, depth)
+        if deepest > stop:
+            break
+    return deepest
+
+
 def render_markdown(text: str) -> Markup:
     """Renders untrusted markdown to HTML that is safe to embed in a report.
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness import __version__
@@ -74,8 +75,6 @@ def fmt_points(value: Any) -> str:
 @lru_cache(maxsize=1)
 def environment():
     """The shared Jinja2 environment (autoescaping on, strict undefined)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True, undefined=StrictUndefined)
     env.filters.update(num=fmt_number, value=fmt_value, points=fmt_points, inline_md=render_inline)

@@ -10,29 +10,78 @@ FINGERPRINT_SAMPLE = 256
 
 
 def jsonable(value, depth=0, max_depth=6):
-    """A JSON-safe copy of `value`: non-finite floats become None, containers are capped."""
+    """A JSON-safe copy of `value` that `json.dumps` always accepts.
+
+    Non-finite floats and integers beyond 64 bits that no float holds become None (larger
+    ones become floats: Python refuses to print an integer of more than 4,300 digits);
+    strings and containers are capped; anything nested deeper than `max_depth` becomes
+    a short, depth-limited repr (a plain repr recurses and fails on deep nesting).
+    """
     if depth > max_depth:
-        return repr(value)[:200]
-    if isinstance(value, (bool, int, str)) or value is None:
+        import reprlib
+
+        try:
+            return reprlib.repr(value)[:200]
+        except Exception:
+            return f"<{type(value).__name__}>"
+    if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, int):
+        if -(2**63) <= value <= 2**63:
+            return value
+        try:
+            f = float(value)
+        except OverflowError:
+            return None
+        return f if f == f and f not in (float("inf"), float("-inf")) else None
+    if isinstance(value, str):
+        return value[:100000]
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else None
     if isinstance(value, dict):
-        return {str(k): jsonable(v, depth + 1, max_depth) for k, v in list(value.items())[:1000]}
+        return {str(k)[:1000]: jsonable(v, depth + 1, max_depth) for k, v in list(value.items())[:1000]}
     if isinstance(value, (list, tuple)):
         return [jsonable(v, depth + 1, max_depth) for v in list(value)[:10000]]
     if hasattr(value, "tolist"):
         try:
             return jsonable(value.tolist(), depth + 1, max_depth)
         except Exception:
-            return repr(value)[:200]
+            return f"<{type(value).__name__}>"
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")[:1000]
     try:
-        f = float(value)
-        return f if f == f and f not in (float("inf"), float("-inf")) else None
+        return jsonable(float(value), depth, max_depth)
     except Exception:
-        return repr(value)[:200]
+        try:
+            import reprlib
+
+            return reprlib.repr(value)[:200]
+        except Exception:
+            return f"<{type(value).__name__}>"
+
+
+def object_tag(obj, prefix):
+    """A name for `obj` that no other object of this run gets: ``prefix-<random hex>``.
+
+    ``id()`` is reused as soon as an object is freed (a model rebuilt in a loop often
+    lands on the freed one's addresses), which would merge the records of two models
+    or variables. The tag is kept on the object with its id, so a copy of the object
+    (whose id differs) gets a tag of its own.
+    """
+    try:
+        kept = vars(obj).get("_labgrade_tag")
+    except TypeError:  # no __dict__
+        kept = None
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == id(obj):
+        return kept[1]
+    import os
+
+    tag = f"{prefix}-{os.urandom(6).hex()}"
+    try:
+        object.__setattr__(obj, "_labgrade_tag", (id(obj), tag))  # past Keras' attribute tracking
+    except Exception:
+        return f"{prefix}-{id(obj)}"
+    return tag
 
 
 def count_params(weights):
@@ -103,4 +152,5 @@ def weights_state(model, salt):
     weights = list(getattr(model, "weights", []))[:5000]
     if not getattr(model, "trainable", True):
         frozen.update(id(w) for w in weights)
-    return [[f"var-{id(v)}", fingerprint_array(variable_values(v), salt), 0 if id(v) in frozen else 1] for v in weights]
+    return [[object_tag(v, "var"), fingerprint_array(variable_values(v), salt), 0 if id(v) in frozen else 1]
+            for v in weights]

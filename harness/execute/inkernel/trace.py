@@ -1,7 +1,7 @@
 """Runs INSIDE the sandbox: the training trace, sent on the channel as each call happens.
 
 Part of the prologue source (top-level definitions only; `jsonable`, `count_params`,
-`weights_state`, `fingerprint_array` come from common.py in the same scope). Wraps the
+`weights_state`, `fingerprint_array`, `object_tag` come from common.py in the same scope). Wraps the
 methods that define the Keras classes (compile, fit, predict, set_weights,
 load_weights) and ``keras.models.load_model``, and records, per call: the model and its
 trainable/frozen weights, the optimizer and its configuration, epochs, batch size, the
@@ -56,11 +56,11 @@ def install_keras_trace(keras, send, salt, current_cell, note_error, warnings_se
         decay = getattr(opt, "_labgrade_decay", None)
         if decay is not None:
             cfg_["ignored_decay"] = decay
-        return type(opt).__name__, f"opt-{id(opt)}", cfg_
+        return type(opt).__name__, object_tag(opt, "opt"), cfg_
 
     def base(model):
         ev = {"cell_index": current_cell(), "model_name": str(getattr(model, "name", ""))[:200],
-              "model_id": f"model-{id(model)}"}
+              "model_id": object_tag(model, "model")}
         try:
             ev["trainable_params"] = count_params(model.trainable_weights)
             ev["non_trainable_params"] = count_params(model.non_trainable_weights)
@@ -280,13 +280,13 @@ def install_keras_trace(keras, send, salt, current_cell, note_error, warnings_se
     def set_weights(self, *args, **kwargs):
         result = original_set_weights(self, *args, **kwargs)
         send("weights", how="set_weights", cell_index=current_cell(), owner=str(getattr(self, "name", ""))[:200],
-             model_id=f"model-{id(self)}", weights=state_of(self))
+             model_id=object_tag(self, "model"), weights=state_of(self))
         return result
 
     def load_weights(self, *args, **kwargs):
         result = original_load_weights(self, *args, **kwargs)
         send("weights", how="load_weights", cell_index=current_cell(), owner=str(getattr(self, "name", ""))[:200],
-             model_id=f"model-{id(self)}", weights=state_of(self))
+             model_id=object_tag(self, "model"), weights=state_of(self))
         return result
 
     owner("compile").compile = compile
@@ -304,7 +304,7 @@ def install_keras_trace(keras, send, salt, current_cell, note_error, warnings_se
             model = original_load_model(*args, **kwargs)
             try:
                 send("weights", how="load_model", cell_index=current_cell(),
-                     owner=str(getattr(model, "name", ""))[:200], model_id=f"model-{id(model)}",
+                     owner=str(getattr(model, "name", ""))[:200], model_id=object_tag(model, "model"),
                      weights=state_of(model))
             except Exception as exc:
                 note_error("load_model trace", exc)
