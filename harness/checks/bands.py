@@ -238,6 +238,13 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
     model_ev = ctx.evidence("model")
     if model_ev.status in ("inconsistent", "unverified"):
         return Verdict.unverified(model_ev.detail)
+    model_id = ctx.model_id("model")
+    if model_id is not None and fit.model_id != model_id:
+        # A history of some other model (a second, forged or throw-away one) says nothing about `model`.
+        return Verdict(0.0, msg("`history` comes from training a different model than the exported `model`: keep "
+                                "the History that model.fit() returned for `model`."),
+                       {"unverified": f"history's fit trained {fit.model_id}, the exported model is {model_id}"},
+                       flag="evidence")
     acc, val = final(hist, "accuracy"), final(hist, "val_accuracy")
     if acc is None or val is None:
         return Verdict.failed(msg("`history` needs both accuracy and val_accuracy (compile with metrics=['accuracy'] "
@@ -247,8 +254,10 @@ def train_val_gap(ctx: GradeContext, item: Item) -> Verdict:
     evidence = {"gap": round(gap, 4)}
     no_drop = ctx.export("history_no_dropout")
     gap_nd = None
-    if no_drop is not None and isinstance(no_drop.data, dict) and \
-            matching_fit(no_drop.data, ctx.execution.trace, lab=ctx.lab) is not None:
+    nd_fit = matching_fit(no_drop.data, ctx.execution.trace, lab=ctx.lab) \
+        if no_drop is not None and isinstance(no_drop.data, dict) else None
+    nd_model = ctx.model_id("model_no_dropout")
+    if nd_fit is not None and (nd_model is None or nd_fit.model_id == nd_model):
         a2, v2 = final(no_drop.data, "accuracy"), final(no_drop.data, "val_accuracy")
         if a2 is not None and v2 is not None:
             gap_nd = a2 - v2
