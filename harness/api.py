@@ -204,6 +204,16 @@ def grade(
                             grace=grace, per=late_per, rate=late_rate, cap=late_cap, hard_deadline=hard_deadline,
                             extensions=str(extensions) if extensions else None, missing=missing, lang=lang)
     course.policy()  # a bad date or CSV fails here, before anything runs
+    # What there is to grade is known before any data is provisioned (an empty folder fails fast).
+    try:
+        found = discover(list(paths), lms=lms, tz=tz)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if not found.found:
+        skipped = "\n".join(f"  - {p}" for p in found.problems[:30]) or "  (the paths hold no files)"
+        raise NothingToGrade(f"Nothing to grade in {', '.join(str(p) for p in paths)}: no .ipynb notebook or .py "
+                             f"module was found. Skipped:\n{skipped}\nPass the folder of the students' files, one "
+                             "folder per student, or the LMS export zip.")
     spec, source = _prepare(lab, data_root=data_root, sandbox=sandbox, weights=weights,
                             progress=lambda line: print(f"labgrade: {line}", file=sys.stderr))
     rubric_toml = None
@@ -214,15 +224,6 @@ def grade(
             raise InputError(f"The rubric {str(rubric)!r} is for lab {rubric_file.lab!r}, not {lab!r}.")
     rubric = rubric_file if rubric is not None else load_rubric(lab)
     manual = read_overrides(Path(overrides), rubric) if overrides else {}
-    try:
-        found = discover(list(paths), lms=lms, tz=tz)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    if not found.found:
-        skipped = "\n".join(f"  - {p}" for p in found.problems[:30]) or "  (the paths hold no files)"
-        raise NothingToGrade(f"Nothing to grade in {', '.join(str(p) for p in paths)}: no .ipynb notebook or .py "
-                             f"module was found. Skipped:\n{skipped}\nPass the folder of the students' files, one "
-                             "folder per student, or the LMS export zip.")
     assignments, roster_match = assign(found, course)
     Path(out).mkdir(parents=True, exist_ok=True)
     course.save(Path(out), roster_match=roster_match)

@@ -112,6 +112,19 @@ def test_missing_data_stops_before_any_code_runs(tmp_path):
     assert_user_error(result, "train-images-idx3-ubyte.gz", "Looked for it at", "--data-root", "no submission code")
     assert result.stdout == ""
     assert not (tmp_path / "out").exists()
+    # The download attempt imported TensorFlow in the grader: its start-up logs stay off the console.
+    assert not any(chatter in result.stderr for chatter in TF_CHATTER), result.stderr
+
+
+def test_an_empty_folder_fails_before_any_data_is_provisioned(tmp_path):
+    """With no data anywhere, an empty class folder is reported as empty, not as missing data."""
+    (tmp_path / "class").mkdir()
+    env = {"KERAS_HOME": str(tmp_path / "empty-keras"), "LABGRADE_DATA": "", "HOME": str(tmp_path),
+           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    result = labgrade("grade", tmp_path / "class", "--lab", "dropout", "--sandbox", "none", "--out", tmp_path / "out",
+                      env=env)
+    assert_user_error(result, "Nothing to grade")
+    assert "Missing data file" not in result.stderr and "downloading" not in result.stderr
 
 
 def test_a_failed_weights_download_names_the_weights_file(tmp_path, data_root):
