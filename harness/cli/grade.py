@@ -16,6 +16,9 @@ from harness.i18n import LANGUAGES, msg, render
 LIMITS_ONLY_NOTICE = msg("notice: bubblewrap is not installed, so your notebook ran with resource limits only (no "
                          "network or file-system isolation). That is fine for your own code; your instructor grades "
                          "with isolation.")
+CHOSE_NONE_NOTICE = msg("notice: you chose --sandbox none, so your notebook ran with resource limits only (no network "
+                        "or file-system isolation). That is fine for your own code; your instructor grades with "
+                        "isolation.")
 
 lang_option = click.option(
     "--lang", type=click.Choice(LANGUAGES), default=None,
@@ -108,6 +111,7 @@ def check_command(notebook, lab, out, timeout, cell_timeout, memory_mb, quick, d
                        cell_timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
                        weights=parse_weights(weights), progress=_progress(sys.stderr.isatty()), lang=lang)
     if report.isolation != "bwrap":
-        click.echo(render(LIMITS_ONLY_NOTICE, report.lang), err=True)
+        notice = CHOSE_NONE_NOTICE if sandbox == "none" else LIMITS_ONLY_NOTICE
+        click.echo(render(notice, report.lang), err=True)
     click.echo(report.text)
     sys.exit(EXIT_OK)

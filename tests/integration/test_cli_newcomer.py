@@ -217,3 +217,19 @@ def test_a_malformed_roster_is_a_user_error(tmp_path):
     roster = tmp_path / "students.csv"
     roster.write_text("name,email\nAda,ada@example.edu\n", encoding="utf-8")
     assert_user_error(labgrade("discover", folder, "--roster", roster), "students.csv")
+
+
+@pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap not usable here: nothing to hide")
+def test_check_without_isolation_runs_with_a_notice_that_says_why(tmp_path, data_root):
+    """A student's own code may run limits-only; the one-line notice names the actual reason."""
+    nb = _notebook(tmp_path / "mine.ipynb", "print('my lab')")
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    missing = labgrade("check", nb, "--lab", "dropout", "--quick", "--data-root", data_root, "--out", tmp_path / "a",
+                       env={"PATH": str(no_bwrap)})
+    assert missing.returncode == 0, missing.stderr
+    assert "bubblewrap is not installed" in missing.stderr and "limits only" in missing.stderr
+    chosen = labgrade("check", nb, "--lab", "dropout", "--quick", "--data-root", data_root, "--out", tmp_path / "b",
+                      "--sandbox", "none")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "you chose --sandbox none" in chosen.stderr and "not installed" not in chosen.stderr
