@@ -41,10 +41,10 @@ ALL_OUTPUTS = ("execution.json", "grade.json", "measurements.json", *STUDENT_FIL
 
 def grade(path: Path, out: Path, data_root: Path, *, lab: str = "dropout", **limits) -> tuple[Grade, Execution, Path]:
     """Grades one submission for real (bwrap, quick mode, small limits); returns grade, execution and its folder."""
-    g = grade_one(path, lab=lab, out=out, quick=True, data_root=data_root, sandbox="bwrap",
-                  limits=Limits.for_lab(get_lab(lab), quick=True, **{**FAST, **limits}))
-    folder = out / Path(path).stem
-    return g, Execution.from_json((folder / "execution.json").read_text()), folder
+    result = grade_one(path, lab=lab, out=out, quick=True, data_root=data_root, sandbox="bwrap",
+                       limits=Limits.for_lab(get_lab(lab), quick=True, **{**FAST, **limits}))
+    # The execution is read back as stored: what the report and a regrade will see.
+    return result.grade, Execution.from_json((result.folder / "execution.json").read_text()), result.folder
 
 
 def render(folder: Path) -> dict[str, float]:

@@ -15,6 +15,10 @@ import pytest
 
 from harness import api
 from harness.batch.progress import Progress
+from harness.batch.runner import local_executor
+from harness.batch.task import GradeJob, TaskResult
+from harness.execute.limits import Limits
+from harness.labs import get_lab
 from tests.integration.nbfactory import notebook
 
 HOSTILE = {
@@ -140,17 +144,17 @@ def test_progress_lines_when_not_a_terminal():
     assert "1 failed" in lines[1]
 
 
-def _crash(job):
-    if job["sid"] == "bad":
+def _crash(job: GradeJob) -> TaskResult:
+    if job.sid == "bad":
         os._exit(7)
-    return {"sid": job["sid"], "files": {}, "status": "ok", "score": 1, "max_score": 1, "wall_s": 0.0}
+    return TaskResult(sid=job.sid, status="ok", score=1, max_score=1)
 
 
 def test_a_dying_worker_fails_one_job_and_the_rest_continue():
-    from harness.batch.runner import local_executor
-
-    jobs = [{"sid": s} for s in ("a", "bad", "b", "c")]
-    results = {r["sid"]: r for r in local_executor(jobs, 2, fn=_crash)}
+    limits = Limits.for_lab(get_lab("dropout"), quick=True)
+    jobs = [GradeJob(sid=s, name=f"{s}.ipynb", data=b"{}", student_id=s, lab="dropout", quick=True, limits=limits)
+            for s in ("a", "bad", "b", "c")]
+    results = {r.sid: r for r in local_executor(jobs, 2, fn=_crash)}
     assert set(results) == {"a", "bad", "b", "c"}
-    assert "error" in results["bad"]
-    assert sum("error" in r for r in results.values()) <= 2
+    assert results["bad"].error and "worker process died" in results["bad"].error
+    assert sum(bool(r.error) for r in results.values()) <= 2
