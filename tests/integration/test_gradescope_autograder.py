@@ -17,7 +17,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from harness.autograder import CONFIG_NAME, write_bundle
+from harness.autograder import write_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 
