@@ -163,13 +163,38 @@ def test_two_curves_of_one_fit_are_one_run_in_a_comparison(tmp_path):
     assert verdict.fraction == 0.0 and "the best plot compares 1" in verdict.message
 
 
+def _runs(n: int):
+    """`n` verified fits with distinct validation curves."""
+    return [fit(f"opt{i}", i + 1, accuracy=[0.70 + 0.01 * i + 0.02 * e for e in range(5)],
+                val_accuracy=[0.71 + 0.01 * i + 0.02 * e for e in range(5)], loss=[0.9 - 0.1 * e for e in range(5)])
+            for i in range(n)]
+
+
+def _val(run):
+    return [e.logs["val_accuracy"] for e in run.epoch_logs]
+
+
 def test_a_comparison_of_eight_needs_eight(tmp_path):
-    """The rubric's `runs` sets how many; two curves do not satisfy a comparison of eight."""
-    runs = _two_runs()
-    adam_val = [e.logs["val_accuracy"] for e in runs[1].epoch_logs]
-    ctx = _run(tmp_path, [figure({"lines": [line(VAL), line(adam_val)]})], trace=runs)
+    """The rubric's `runs` sets how many; two curves of eight trained runs do not satisfy a comparison of eight."""
+    runs = _runs(8)
+    ctx = _run(tmp_path, [figure({"lines": [line(_val(runs[0])), line(_val(runs[1]))]})], trace=runs)
     verdict = _check(ctx, {"kind": "comparison", "runs": 8})
     assert verdict.fraction == 0.0 and "the best plot compares 2" in verdict.message
+
+
+def test_a_comparison_of_every_run_there_is_counts_when_a_run_is_missing(tmp_path):
+    """Seven runs trained, all seven in one plot: the missing eighth is the items about the runs' business."""
+    runs = _runs(7)
+    ctx = _run(tmp_path, [figure({"lines": [line(_val(r)) for r in runs]})], trace=runs)
+    assert _check(ctx, {"kind": "comparison", "runs": 8}).fraction == 1.0
+    six = _run(tmp_path, [figure({"lines": [line(_val(r)) for r in runs[:6]]})], trace=runs)
+    assert _check(six, {"kind": "comparison", "runs": 8}).fraction == 0.0
+
+
+def test_one_run_is_never_a_comparison(tmp_path):
+    runs = _runs(1)
+    ctx = _run(tmp_path, [figure({"lines": [line(_val(runs[0]))]})], trace=runs)
+    assert _check(ctx, {"kind": "comparison", "runs": 8}).fraction == 0.0
 
 
 def test_a_comparison_with_one_invented_run_counts_only_the_real_one(tmp_path):
