@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 import numpy as np
@@ -211,6 +212,22 @@ def sample_prediction(ctx: GradeContext, item: Item) -> Verdict:
     return Verdict.failed(text, **evidence)
 
 
+def _indistinguishable(m, name: str) -> bool:
+    """True when the training preprocessing was only guessed (the fit saw a dataset, not arrays) and `name`
+    scores within sampling noise of the guess on the validation images (two standard errors of the
+    difference of two accuracies on n images: about 8.5 points near 96% on the 40 images of quick mode)."""
+    details = m.details or {}
+    tried = details.get("candidates_on_validation") or {}
+    if details.get("chosen_by") != "validation accuracy" or name not in tried or m.preprocessing not in tried:
+        return False
+    n = int(details.get("n_validation") or m.n or 0)
+    if n <= 0:
+        return False
+    best, other = float(tried[m.preprocessing]), float(tried[name])
+    p = min(max((best + other) / 2, 1 / n), 1 - 1 / n)
+    return best - other <= 2 * math.sqrt(2 * p * (1 - p) / n)
+
+
 @register("preprocessing_consistency")
 def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
     """The submission's own prediction inputs have the value range the model was trained on.
@@ -250,6 +267,11 @@ def preprocessing_consistency(ctx: GradeContext, item: Item) -> Verdict:
     guess = next((name for name, (a, b) in RANGES.items()
                   if (a - 0.05 * (b - a) <= used["min"] <= a + 0.25 * (b - a))
                   and (b - 0.25 * (b - a) <= used["max"] <= b + 0.05 * (b - a))), None)
+    if guess is not None and _indistinguishable(m, guess):
+        return Verdict(1.0, msg("Prediction inputs are in [{low:.2f}, {high:.2f}] ({guess}); on the validation images "
+                                "the model does as well with that preprocessing as with any other, so it is taken "
+                                "as the one used in training.", low=used["min"], high=used["max"], guess=guess),
+                       {**evidence, "trained_on_undecided": True})
     p_right, p_wrong = float(probs[m.preprocessing][dog]), float(probs.get(guess, probs[m.preprocessing])[dog])
     return Verdict.failed(msg(
         "Your prediction code feeds pixels in [{low:.2f}, {high:.2f}] ({guess}), but the model was trained on "

@@ -121,7 +121,7 @@ def evaluate(model, source: DataSource, *, quick: bool, trained: dict | None = N
     if swapped:
         pred = 1 - pred
     mapping = ["dog", "cat"] if swapped else ["cat", "dog"]
-    details = {"candidates_on_validation": tried, "mapping": mapping,
+    details = {"candidates_on_validation": tried, "n_validation": int(len(y_val)), "mapping": mapping,
                "chosen_by": "training input range" if trained and "min" in trained else "validation accuracy"}
     if perturb_seed is not None:
         pred_p = class_probs(model, PREPROCESSING[name](perturb(x_held, perturb_seed))).argmax(1)
