@@ -35,7 +35,7 @@ from harness.untrusted import sanitize
 
 DEFAULT_MARGIN = {"full": 0.02, "quick": 0.05}
 RULE = ("olympic per metric: for each metric drop the best and the worst run, "
-        "band = [min, max] of the rest widened by margin (accuracies and probabilities clipped to [0, 1])")
+        "band = [min, max] of the rest widened by margin (accuracies and probabilities clipped to [0, 1], differences of accuracies to [-1, 1])")
 MIN_SEEDS = 3
 HARNESS_VERSION = "0.1.0"
 
@@ -86,10 +86,20 @@ def compute_bands(results: list, *, margin: float, prefixes: tuple[str, ...] | N
     if prefixes:
         names = [m for m in names if m.startswith(tuple(prefixes))]
     return {
-        name: band([float(r.metrics[name]) for r in results], margin=margin,
-                   clip=(0.0, 1.0) if ("accuracy" in name or "prob" in name) else None)
+        name: band([float(r.metrics[name]) for r in results], margin=margin, clip=clip_for(name))
         for name in names
     }
+
+
+DIFFERENCES = ("perturb_drop.", "heldout_minus_valid.")
+
+
+def clip_for(name: str) -> tuple[float, float] | None:
+    """The range a metric's band is clipped to: a difference of two accuracies lies in [-1, 1] (it can be
+    negative: held-out below validation, or a perturbation that helps); an accuracy or probability in [0, 1]."""
+    if name.startswith(DIFFERENCES):
+        return (-1.0, 1.0)
+    return (0.0, 1.0) if ("accuracy" in name or "prob" in name) else None
 
 
 def time_to_band(curve: list[list[float]], low: float, high: float) -> float | None:

@@ -30,7 +30,8 @@ def test_cats_dogs_quick_result(result, data):
 
     source, real = data
     res = result
-    assert set(res.metrics) == {"accuracy"} and 0 <= res.metrics["accuracy"] <= 1
+    assert set(res.metrics) == {"accuracy", "perturb_drop.accuracy", "heldout_minus_valid.accuracy"}
+    assert 0 <= res.metrics["accuracy"] <= 1
     assert res.config["data"] == {"train": 2 * catsdogs.QUICK_TRAIN, "val": 2 * catsdogs.QUICK_VAL,
                                   "heldout": 2 * catsdogs.QUICK_TEST}
     hist = res.histories["history"]

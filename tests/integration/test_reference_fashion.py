@@ -37,7 +37,11 @@ def test_fashion_transfer_quick(data, tmp_path):
 
     source, real = data
     res = fashion_transfer.run(seed=0, quick=True, source=source, out_dir=tmp_path)
-    assert set(res.metrics) == {"accuracy_A", "accuracy_B", "accuracy_B_on_A", "error_rate_reduction"}
+    main = {"accuracy_A", "accuracy_B", "accuracy_B_on_A"}
+    # each held-out accuracy also under the private perturbation, and against the run's own validation
+    assert set(res.metrics) == main | {"error_rate_reduction"} | {f"{d}.{m}" for d in ("perturb_drop",
+                                                                                      "heldout_minus_valid")
+                                                                     for m in main}
     assert res.config["data"]["train_B"] == 200
     assert len(res.histories["model_A"]["val_accuracy"]) == 20
     assert len(res.histories["model_B_on_A_frozen"]["loss"]) == 4
@@ -108,7 +112,9 @@ def test_dropout_quick(data, tmp_path):
 
     source, real = data
     res = dropout.run(seed=0, quick=True, source=source, out_dir=tmp_path)
-    assert set(res.metrics) == {"accuracy", "accuracy_no_dropout", "train_val_gap", "train_val_gap_no_dropout"}
+    main = {"accuracy", "accuracy_no_dropout"}
+    assert set(res.metrics) == main | {"train_val_gap", "train_val_gap_no_dropout"} | {
+        f"{d}.{m}" for d in ("perturb_drop", "heldout_minus_valid") for m in main}
     h = res.histories["history"]
     assert res.metrics["train_val_gap"] == pytest.approx(h["accuracy"][-1] - h["val_accuracy"][-1])
     assert set(res.histories) == {"history", "history_no_dropout"}
