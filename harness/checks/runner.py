@@ -39,6 +39,23 @@ def verified_training(ctx: GradeContext) -> bool:
     return bool(ctx.export("histories")) and bool(verified_histories(ctx)[0])
 
 
+def no_results(ctx: GradeContext) -> Verdict:
+    """The verdict of an item that discusses results when no verified training produced any.
+
+    A run that simply never trained gets the plain reason; a run whose training record
+    contradicts itself or the exported weights gets the neutral "inconsistent record"
+    message and the instructor's evidence flag, as the checks themselves would give.
+    """
+    if not ctx.execution.integrity.ok:
+        return Verdict.unverified("; ".join(ctx.execution.integrity.problems[:3]) or "no authenticated trace",
+                                  requires="trained")
+    bad = [f"{name}: {ev.detail}" for name, ev in sorted(ctx.measurements.evidence.items())
+           if ev.status in ("inconsistent", "unverified")]
+    if bad:
+        return Verdict.unverified("; ".join(bad[:3]), requires="trained")
+    return Verdict(0.0, NO_RESULTS, {"requires": "trained"})
+
+
 def check_result(item: Item, verdict: Verdict) -> CheckResult:
     """Attaches points to a verdict; the status follows the fraction earned.
 
@@ -73,7 +90,7 @@ def run_checks(ctx: GradeContext, rubric: Rubric) -> LabResult:
     for item in rubric.items:
         try:
             if item.requires == "trained" and not trained:
-                verdict = Verdict(0.0, NO_RESULTS, {"requires": "trained"})
+                verdict = no_results(ctx)
             else:
                 verdict = REGISTRY[item.check](ctx, item)
         except CheckError as exc:
