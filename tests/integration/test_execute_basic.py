@@ -154,3 +154,17 @@ def test_trace_sees_every_way_of_importing_keras(tmp_path, data_root, imports):
     exe = run(nb, data_root, tmp_path)
     assert exe.status == "ok", exe.code_cells[0].error
     assert [t.kind for t in exe.trace] == ["compile", "fit"]
+
+
+def test_the_batch_size_of_a_tf_data_pipeline_is_recorded(tmp_path, data_root):
+    """image_dataset_from_directory-style pipelines carry the batch size in a batching stage, not in fit()."""
+    nb = notebook(tmp_path / "pipeline.ipynb",
+                  "import keras, numpy as np, tensorflow as tf\n"
+                  "ds = tf.data.Dataset.from_tensor_slices((np.zeros((40, 3), 'float32'), np.zeros(40)))\n"
+                  "ds = ds.batch(16).map(lambda x, y: (x * 2.0, y)).prefetch(2)\n"
+                  "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+                  "m.compile(optimizer='sgd', loss='mse')\nm.fit(ds, epochs=1, verbose=0)")
+    exe = run(nb, data_root, tmp_path)
+    assert exe.status == "ok", exe.code_cells[0].error
+    [fit] = [t for t in exe.trace if t.kind == "fit"]
+    assert fit.batch_size == 16

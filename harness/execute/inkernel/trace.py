@@ -78,6 +78,21 @@ def install_keras_trace(keras, send, salt, current_cell, note_error, warnings_se
             note_error("weights fingerprint", exc)
             return []
 
+    def dataset_batch_size(ds):
+        # A tf.data pipeline (image_dataset_from_directory batches, then maps and prefetches): the batch
+        # size is a property of its batching stage, found by walking the stages towards the source.
+        for _ in range(16):
+            if ds is None:
+                return None
+            size = getattr(ds, "_batch_size", None)
+            if size is not None:
+                try:
+                    return int(size.numpy() if hasattr(size, "numpy") else size)
+                except Exception:
+                    return None
+            ds = getattr(ds, "_input_dataset", None)
+        return None
+
     def data_info(x):
         """Shape, value range and a hash of sampled rows of an array input (cheap: strided samples)."""
         try:
@@ -228,6 +243,8 @@ def install_keras_trace(keras, send, salt, current_cell, note_error, warnings_se
                 batch = getattr(x, "batch_size", None)
                 if batch is None and hasattr(x, "shape"):
                     batch = 32
+                if batch is None:
+                    batch = dataset_batch_size(x)
             ev["batch_size"] = int(batch) if batch is not None else None
             ev["data"] = data_info(x)
             if hasattr(x, "shape") and getattr(x, "shape", None):
