@@ -106,6 +106,11 @@ def matched_lines(fig: FigureData, series: list[Series]) -> list[tuple[int, dict
     return out
 
 
+def _needed(req: dict, pool: list[Series], *, floor: int) -> int:
+    """How many runs a plot must show: the rubric's `runs`, or every run there is when fewer were trained."""
+    return max(floor, min(int(req.get("runs", floor)), len({id(s.fit) for s in pool})))
+
+
 def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData],
                  series: list[Series]) -> tuple[bool, Msg | None]:
     kind = req.get("kind")
@@ -121,7 +126,7 @@ def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData],
         pool = [s for s in pool if len(set(s.values)) > 1] or pool
         # The plot shows the runs there are: a run that is missing (or a schedule that was not applied) is
         # judged by the items about the runs, not a second time here.
-        need = max(1, min(int(req.get("runs", 1)), len({id(s.fit) for s in pool})))
+        need = _needed(req, pool, floor=1)
         best = max((len({id(s.fit) for _, _, s in matched_lines(f, pool)}) for f in figures), default=0)
         ok = best >= need
         return ok, None if ok else msg("{label}: a plot of the learning rate per epoch of {need} runs was expected; "
@@ -135,7 +140,7 @@ def _requirement(req: dict, ctx: GradeContext, figures: list[FigureData],
     if kind == "comparison":
         # All the verified runs in one plot (at least two: one run is no comparison); a missing run is judged
         # by the items about the runs (all present, same epochs), not a second time here.
-        need = max(2, min(int(req.get("runs", 2)), len({id(s.fit) for s in pool})))
+        need = _needed(req, pool, floor=2)
         best = 0
         for fig in figures:
             per_axes: dict[int, set[int]] = {}

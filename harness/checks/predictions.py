@@ -220,10 +220,11 @@ def _indistinguishable(m, name: str) -> bool:
     tried = details.get("candidates_on_validation") or {}
     if details.get("chosen_by") != "validation accuracy" or name not in tried or m.preprocessing not in tried:
         return False
-    n = int(details.get("n_validation") or m.n or 0)
-    if n <= 0:
-        return False
-    best, other = float(tried[m.preprocessing]), float(tried[name])
+    n = details.get("n_validation") or m.n
+    best, other = tried[m.preprocessing], tried[name]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (n, best, other)) \
+            or n <= 0:
+        return False  # an evaluation record of an unexpected shape excuses nothing
     p = min(max((best + other) / 2, 1 / n), 1 - 1 / n)
     return best - other <= 2 * math.sqrt(2 * p * (1 - p) / n)
 

@@ -33,3 +33,9 @@ def test_a_preprocessing_known_from_the_training_inputs_is_never_second_guessed(
 
 def test_a_preprocessing_that_was_not_tried_is_not_excused():
     assert not _indistinguishable(metric({PI: 0.95}), UNIT)
+
+
+def test_an_evaluation_record_of_an_unexpected_shape_excuses_nothing():
+    odd = metric({PI: 0.925, UNIT: 1.0}, n_validation="forty")
+    assert not _indistinguishable(odd, PI)
+    assert not _indistinguishable(metric({PI: float("nan"), UNIT: 1.0}), PI)
